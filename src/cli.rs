@@ -1,0 +1,256 @@
+//! The command line: arguments, subcommands and exit codes.
+//!
+//! Exit codes: 0 when no finding reaches the `--fail-on` level, 1 when one
+//! does, 2 for usage, configuration and I/O errors.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::Severity;
+use crate::report::{self, Format, HumanOptions};
+use crate::rules::{BUILTIN_RULES, rule_info};
+use crate::{LintOptions, LintRun, lint};
+
+const EXAMPLES: &str = "\
+Examples:
+  fleet-lint                                 lint the fleet repository in the current directory
+  fleet-lint ./fleet --format sarif -o fleet-lint.sarif
+                                             SARIF for GitHub code scanning
+  fleet-lint ./fleet --format github         annotations in a GitHub Actions job
+  fleet-lint ./fleet --fail-on warning       also fail on warnings
+  fleet-lint rules                           list every rule with its default severity
+  fleet-lint explain yaml-syntax             what a rule checks and how to fix it";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fleet-lint",
+    version,
+    about = "Policy linter and validator for multi-tenant Flux CD fleet repositories",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    lint: LintArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every rule with its default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, e.g. `yaml-syntax`.
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// The fleet repository to lint.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Colour in the human format (`auto` honours NO_COLOR and CLICOLOR_FORCE).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print findings only, without the summary line.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Skip (and report) files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    max_file_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Some(Command::Rules) => print_rules(),
+        Some(Command::Explain { rule }) => explain(&rule),
+        None => run_lint(&cli.lint),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("fleet-lint: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let mut options = LintOptions::new(&args.path);
+    options.jobs = args.jobs.unwrap_or(0);
+    options.load.max_file_size = args.max_file_size;
+    let run = lint(&options).map_err(|e| e.to_string())?;
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let human = HumanOptions {
+        color: use_color(args.color, to_terminal),
+        quiet: args.quiet,
+        width: terminal_width(),
+    };
+    let write_result = match &args.output {
+        Some(path) => File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .and_then(|file| {
+                write_report(args.format, &run, started, &human, BufWriter::new(file))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }),
+        None => match write_report(args.format, &run, started, &human, io::stdout().lock()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| format!("cannot write the report: {e}")),
+        },
+    };
+    write_result?;
+    Ok(exit_code(&run, args.fail_on))
+}
+
+fn write_report(
+    format: Format,
+    run: &LintRun,
+    started: Instant,
+    human: &HumanOptions,
+    mut out: impl Write,
+) -> io::Result<()> {
+    report::render(format, run, started.elapsed(), human, &mut out)?;
+    out.flush()
+}
+
+fn exit_code(run: &LintRun, fail_on: FailOn) -> ExitCode {
+    let failed = fail_on
+        .threshold()
+        .is_some_and(|level| run.findings.iter().any(|f| f.severity >= level));
+    ExitCode::from(u8::from(failed))
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    let env_set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if env_set("NO_COLOR") => false,
+        ColorChoice::Auto if env_set("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto => to_terminal && std::env::var_os("CLICOLOR").is_none_or(|v| v != "0"),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
+}
+
+fn print_rules() -> Result<ExitCode, String> {
+    let width = BUILTIN_RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut out = io::stdout().lock();
+    for rule in BUILTIN_RULES {
+        let line = format!(
+            "{:width$}  {:7}  {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.summary
+        );
+        if writeln!(out, "{}", line.trim_end()).is_err() {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(id: &str) -> Result<ExitCode, String> {
+    let Some(rule) = rule_info(id) else {
+        let hint = closest_rule(id).map_or(String::new(), |r| format!(" (did you mean `{r}`?)"));
+        return Err(format!(
+            "unknown rule `{id}`{hint}; `fleet-lint rules` lists them"
+        ));
+    };
+    print!("{}", rule.doc);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rule id closest to `id` by edit distance, if it is close enough.
+fn closest_rule(id: &str) -> Option<&'static str> {
+    BUILTIN_RULES
+        .iter()
+        .map(|r| (edit_distance(id, r.id), r.id))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, r)| r)
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("yaml-sytnax", "yaml-syntax"), 2);
+        assert_eq!(closest_rule("yaml-sintax"), Some("yaml-syntax"));
+        assert_eq!(closest_rule("zzz"), None);
+    }
+}

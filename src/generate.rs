@@ -1,0 +1,339 @@
+//! A generator of synthetic fleet repositories, for benchmarks and tests.
+//!
+//! It writes the platform layout users start from (layout 1 of the rule
+//! contract): `clusters/{production,staging}` with a Flux sync and Flux
+//! Kustomizations for infrastructure and tenants, `infrastructure/` with
+//! PagerDuty and Rocket.Chat providers and alerts, and per tenant
+//! `tenants/<team>/{base,production,staging}` with a namespace, RBAC, a
+//! HelmRelease-based app and environment overlays.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct FleetSpec {
+    pub tenants: usize,
+    /// Apps (HelmReleases) per tenant.
+    pub apps_per_tenant: usize,
+}
+
+impl FleetSpec {
+    pub fn new(tenants: usize) -> FleetSpec {
+        FleetSpec {
+            tenants,
+            apps_per_tenant: 3,
+        }
+    }
+}
+
+const CLUSTERS: [&str; 2] = ["production", "staging"];
+
+/// Writes a fleet repository described by `spec` under `root` (created if needed).
+pub fn write_fleet(root: &Path, spec: &FleetSpec) -> io::Result<()> {
+    for cluster in CLUSTERS {
+        write_cluster(root, cluster)?;
+    }
+    write_infrastructure(root, spec)?;
+    for index in 0..spec.tenants {
+        write_tenant(root, &tenant_name(index), spec)?;
+    }
+    Ok(())
+}
+
+/// The name of the `index`th generated tenant.
+pub fn tenant_name(index: usize) -> String {
+    format!("team-{index:04}")
+}
+
+fn write(root: &Path, rel: &str, text: &str) -> io::Result<()> {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, text)
+}
+
+fn write_cluster(root: &Path, cluster: &str) -> io::Result<()> {
+    let dir = format!("clusters/{cluster}");
+    write(
+        root,
+        &format!("{dir}/flux-system/gotk-sync.yaml"),
+        &format!(
+            "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: https://github.com/example/fleet
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./{dir}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"
+        ),
+    )?;
+    write(
+        root,
+        &format!("{dir}/flux-system/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
+    )?;
+    for (name, path, depends) in [
+        ("infrastructure", "./infrastructure".to_string(), None),
+        (
+            "tenants",
+            format!("./tenants/{cluster}"),
+            Some("infrastructure"),
+        ),
+    ] {
+        let depends = depends.map_or(String::new(), |d| {
+            format!("  dependsOn:\n    - name: {d}\n")
+        });
+        write(
+            root,
+            &format!("{dir}/{name}.yaml"),
+            &format!(
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+{depends}  interval: 10m
+  path: {path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  postBuild:
+    substitute:
+      cluster_name: {cluster}
+"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_infrastructure(root: &Path, spec: &FleetSpec) -> io::Result<()> {
+    write(
+        root,
+        "infrastructure/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - notifications\n",
+    )?;
+    write(
+        root,
+        "infrastructure/notifications/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: flux-system\nresources:\n  - providers.yaml\n  - alerts.yaml\n",
+    )?;
+    write(
+        root,
+        "infrastructure/notifications/providers.yaml",
+        "apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: pagerduty
+spec:
+  type: pagerduty
+  address: https://events.pagerduty.com
+  channel: ${pagerduty_routing_key}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: rocketchat
+spec:
+  type: rocket
+  secretRef:
+    name: rocketchat-webhook
+",
+    )?;
+    write(
+        root,
+        "infrastructure/notifications/alerts.yaml",
+        &alerts(spec),
+    )
+}
+
+/// Two alerts (PagerDuty for errors, Rocket.Chat for everything) watching every
+/// tenant's Flux Kustomization and HelmReleases.
+fn alerts(spec: &FleetSpec) -> String {
+    let mut sources = String::from("    - kind: Kustomization\n      name: '*'\n");
+    for index in 0..spec.tenants {
+        let team = tenant_name(index);
+        sources.push_str(&format!(
+            "    - kind: HelmRelease\n      name: '*'\n      namespace: {team}\n"
+        ));
+    }
+    [("pagerduty", "error"), ("rocketchat", "info")]
+        .iter()
+        .map(|(provider, severity)| {
+            format!(
+                "apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: tenants-{provider}
+spec:
+  providerRef:
+    name: {provider}
+  eventSeverity: {severity}
+  eventSources:
+{sources}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+fn write_tenant(root: &Path, team: &str, spec: &FleetSpec) -> io::Result<()> {
+    let base = format!("tenants/{team}/base");
+    let mut resources = vec!["namespace.yaml".to_string(), "rbac.yaml".to_string()];
+    write(
+        root,
+        &format!("{base}/namespace.yaml"),
+        &format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {team}\n  labels:\n    toolkit.fluxcd.io/tenant: {team}\n"
+        ),
+    )?;
+    write(
+        root,
+        &format!("{base}/rbac.yaml"),
+        &format!(
+            "apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {team}
+  namespace: {team}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: gotk-reconciler
+  namespace: {team}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: {team}
+    namespace: {team}
+"
+        ),
+    )?;
+    for app in 0..spec.apps_per_tenant {
+        let file = format!("app-{app}.yaml");
+        write(root, &format!("{base}/{file}"), &helm_release(team, app))?;
+        resources.push(file);
+    }
+    write(
+        root,
+        &format!("{base}/kustomization.yaml"),
+        &kustomization(None, &resources),
+    )?;
+    for env in CLUSTERS {
+        write(
+            root,
+            &format!("tenants/{team}/{env}/kustomization.yaml"),
+            &kustomization(
+                Some(team),
+                &["../base".to_string(), "values.yaml".to_string()],
+            ),
+        )?;
+        write(
+            root,
+            &format!("tenants/{team}/{env}/values.yaml"),
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env-values\ndata:\n  environment: {env}\n  replicas: \"{}\"\n",
+                if env == "production" { 3 } else { 1 }
+            ),
+        )?;
+        write(
+            root,
+            &format!("tenants/{env}/{team}.yaml"),
+            &format!(
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {team}
+  namespace: flux-system
+spec:
+  interval: 5m
+  path: ./tenants/{team}/{env}
+  prune: true
+  serviceAccountName: {team}
+  targetNamespace: {team}
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+fn kustomization(namespace: Option<&str>, resources: &[String]) -> String {
+    let mut text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n".to_string();
+    if let Some(ns) = namespace {
+        text.push_str(&format!("namespace: {ns}\n"));
+    }
+    text.push_str("resources:\n");
+    for r in resources {
+        text.push_str(&format!("  - {r}\n"));
+    }
+    text
+}
+
+fn helm_release(team: &str, app: usize) -> String {
+    format!(
+        "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app-{app}
+  namespace: {team}
+  labels:
+    app.kubernetes.io/part-of: {team}
+spec:
+  interval: 10m
+  serviceAccountName: {team}
+  chart:
+    spec:
+      chart: podinfo
+      version: \"6.x\"
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+        namespace: flux-system
+  values:
+    replicaCount: 2
+    ingress:
+      enabled: true
+      hosts:
+        - host: app-{app}.{team}.example.com
+          paths:
+            - path: /
+              pathType: ImplementationSpecific
+    resources:
+      limits:
+        memory: 256Mi
+      requests:
+        cpu: 100m
+        memory: 64Mi
+"
+    )
+}

@@ -1,0 +1,127 @@
+//! fleet-lint: a policy linter for multi-tenant Flux CD fleet repositories.
+//!
+//! The pipeline, one stage per module, each using only the stages before it:
+//!
+//! ```text
+//! discover -> load -> (resolve -> model -> rules) -> report
+//! ```
+//!
+//! - [`discover`]: the parallel walk that finds manifests;
+//! - [`load`]: reads each file once into the [`source`] store and parses it into
+//!   the spanned [`yaml`] tree;
+//! - [`rules`]: the rule registry;
+//! - [`diag`]: the finding type (with secret masking) every stage emits;
+//! - [`report`]: human, JSON, SARIF and GitHub renderings, pure functions of findings.
+
+pub mod cli;
+pub mod diag;
+pub mod discover;
+pub mod generate;
+pub mod load;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use diag::{Finding, Severity};
+use load::{LoadOptions, Loaded};
+
+/// What a run needs to know.
+#[derive(Clone, Debug)]
+pub struct LintOptions {
+    pub root: PathBuf,
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    pub load: LoadOptions,
+}
+
+impl LintOptions {
+    pub fn new(root: impl Into<PathBuf>) -> LintOptions {
+        LintOptions {
+            root: root.into(),
+            jobs: 0,
+            load: LoadOptions::default(),
+        }
+    }
+}
+
+/// The outcome of a run: every file read and every finding, in report order.
+#[derive(Debug)]
+pub struct LintRun {
+    pub loaded: Loaded,
+    pub findings: Vec<Finding>,
+}
+
+impl LintRun {
+    /// How many findings have each severity: (errors, warnings, infos).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+        )
+    }
+}
+
+/// Errors that stop a run before any finding (exit code 2).
+#[derive(Debug)]
+pub enum RunError {
+    Root(PathBuf, std::io::Error),
+    NotADirectory(PathBuf),
+    ThreadPool(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Root(path, err) => write!(f, "cannot read {}: {err}", path.display()),
+            RunError::NotADirectory(path) => {
+                write!(
+                    f,
+                    "{} is not a directory (give the fleet repository's root)",
+                    path.display()
+                )
+            }
+            RunError::ThreadPool(err) => write!(f, "cannot start worker threads: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Lints the fleet repository at `options.root`.
+pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
+    let root = check_root(&options.root)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .stack_size(8 * 1024 * 1024)
+        .build()
+        .map_err(|e| RunError::ThreadPool(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    pool.install(|| {
+        let files =
+            discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
+        let loaded = load::load_all(&files, &options.load);
+        let mut findings = loaded.findings.clone();
+        sort_findings(&mut findings, &loaded);
+        Ok(LintRun { loaded, findings })
+    })
+}
+
+fn check_root(root: &Path) -> Result<PathBuf, RunError> {
+    let meta = std::fs::metadata(root).map_err(|e| RunError::Root(root.to_path_buf(), e))?;
+    if !meta.is_dir() {
+        return Err(RunError::NotADirectory(root.to_path_buf()));
+    }
+    root.canonicalize()
+        .map_err(|e| RunError::Root(root.to_path_buf(), e))
+}
+
+/// Puts findings in report order and drops exact duplicates.
+fn sort_findings(findings: &mut Vec<Finding>, loaded: &Loaded) {
+    findings.sort_by(|a, b| a.sort_key(&loaded.store).cmp(&b.sort_key(&loaded.store)));
+    findings.dedup();
+}

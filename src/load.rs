@@ -1,0 +1,178 @@
+//! The load stage: reads every discovered manifest once, in parallel, and parses
+//! it into spanned YAML trees. Every problem with a file (too large, unreadable,
+//! binary, not UTF-8, not YAML, empty) becomes a finding here; nothing panics.
+
+use rayon::prelude::*;
+
+use crate::diag::{Finding, Severity};
+use crate::discover::Discovered;
+use crate::source::{FileId, SourceFile, SourceStore, Span};
+use crate::yaml::{LoadLimits, LoadedFile, load_yaml};
+
+/// Limits for the load stage.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    /// Files larger than this many bytes are skipped with a `file-too-large` finding.
+    pub max_file_size: u64,
+    pub yaml: LoadLimits,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_file_size: 8 * 1024 * 1024,
+            yaml: LoadLimits::default(),
+        }
+    }
+}
+
+/// Every manifest of the run: the file store, each file's documents (indexed by
+/// [`FileId`]) and the findings the load stage made.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub store: SourceStore,
+    pub files: Vec<LoadedFile>,
+    pub findings: Vec<Finding>,
+}
+
+/// Why a file has no YAML content to parse.
+enum FileProblem {
+    TooLarge(u64),
+    Unreadable(String),
+    Binary,
+    NotUtf8 { valid_up_to: usize },
+}
+
+/// Reads and parses `files` in parallel (on the current rayon pool). File `i`
+/// of `files` gets `FileId(i)`, so ids and findings are deterministic.
+pub fn load_all(files: &[Discovered], options: &LoadOptions) -> Loaded {
+    let outcomes: Vec<(SourceFile, LoadedFile, Vec<Finding>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, file)| load_one(FileId(index as u32), file, options))
+        .collect();
+    let mut loaded = Loaded::default();
+    for (source, parsed, findings) in outcomes {
+        loaded.store.add(source);
+        loaded.files.push(parsed);
+        loaded.findings.extend(findings);
+    }
+    loaded
+}
+
+fn load_one(
+    id: FileId,
+    file: &Discovered,
+    options: &LoadOptions,
+) -> (SourceFile, LoadedFile, Vec<Finding>) {
+    match read_source(file, options.max_file_size) {
+        Ok(source) => {
+            let (parsed, findings) = parse_file(id, &source, options);
+            (source, parsed, findings)
+        }
+        Err((source, problem)) => {
+            let finding = problem_finding(id, &source, problem);
+            (source, LoadedFile::default(), vec![finding])
+        }
+    }
+}
+
+/// The file's text, or why there is none (with a stand-in source for the finding).
+fn read_source(file: &Discovered, max_size: u64) -> Result<SourceFile, (SourceFile, FileProblem)> {
+    let fail = |problem| Err((SourceFile::new(file.rel_path.as_str(), ""), problem));
+    if file.size > max_size {
+        return fail(FileProblem::TooLarge(file.size));
+    }
+    let bytes = match std::fs::read(&file.abs_path) {
+        Ok(bytes) => bytes,
+        Err(err) => return fail(FileProblem::Unreadable(err.to_string())),
+    };
+    if bytes.len() as u64 > max_size {
+        return fail(FileProblem::TooLarge(bytes.len() as u64));
+    }
+    if bytes.contains(&0) {
+        return fail(FileProblem::Binary);
+    }
+    String::from_utf8(bytes)
+        .map(|text| SourceFile::new(file.rel_path.as_str(), text))
+        .map_err(|err| {
+            // Keep the text (lossily) so the finding can show the offending line.
+            let valid_up_to = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            (
+                SourceFile::new(file.rel_path.as_str(), text),
+                FileProblem::NotUtf8 { valid_up_to },
+            )
+        })
+}
+
+fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Finding {
+    let at_start = Span::file_start(id);
+    match problem {
+        FileProblem::TooLarge(size) => Finding::new(
+            "file-too-large",
+            Severity::Warning,
+            at_start,
+            format!("file is {size} bytes, over the size limit; it was not linted"),
+        ),
+        FileProblem::Unreadable(err) => Finding::new(
+            "file-unreadable",
+            Severity::Error,
+            at_start,
+            format!("file could not be read: {err}"),
+        ),
+        FileProblem::Binary => Finding::new(
+            "yaml-syntax",
+            Severity::Error,
+            at_start,
+            "file is binary (it contains NUL bytes), not YAML",
+        ),
+        FileProblem::NotUtf8 { valid_up_to } => Finding::new(
+            "yaml-syntax",
+            Severity::Error,
+            Span {
+                file: id,
+                start: source.pos_of_offset(valid_up_to),
+                end: source.pos_of_offset(valid_up_to + '\u{FFFD}'.len_utf8()),
+            },
+            "file is not valid UTF-8 text (invalid byte sequence here)",
+        ),
+    }
+}
+
+/// `flux bootstrap` writes these; reference fleets commit them empty on purpose.
+fn is_bootstrap_placeholder(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "gotk-components.yaml" | "gotk-sync.yaml")
+}
+
+fn parse_file(
+    id: FileId,
+    source: &SourceFile,
+    options: &LoadOptions,
+) -> (LoadedFile, Vec<Finding>) {
+    let file = load_yaml(id, source, options.yaml);
+    let mut findings: Vec<Finding> = file
+        .errors
+        .iter()
+        .map(|err| {
+            let finding = Finding::new("yaml-syntax", Severity::Error, err.span, &err.message);
+            match &err.related {
+                Some((span, message)) => finding.with_related(*span, message),
+                None => finding,
+            }
+        })
+        .collect();
+    if file.documents.is_empty()
+        && file.errors.is_empty()
+        && !is_bootstrap_placeholder(&source.path)
+    {
+        findings.push(Finding::new(
+            "empty-file",
+            Severity::Info,
+            Span::file_start(id),
+            "file holds no YAML document",
+        ));
+    }
+    (file, findings)
+}

@@ -1,0 +1,52 @@
+//! Renderings of a run's findings. Each format is a pure function of the
+//! findings (already sorted and masked by the finding type) and the file store:
+//! no format decides what is a finding.
+
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+pub use human::HumanOptions;
+
+use crate::LintRun;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source snippets with a label under the offending key, and a summary.
+    Human,
+    /// One JSON object: `{"version": 1, "findings": [...], "summary": {...}}`.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
+    Github,
+}
+
+/// Writes `run` in `format` to `out`.
+pub fn render(
+    format: Format,
+    run: &LintRun,
+    elapsed: Duration,
+    human: &HumanOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::render(run, elapsed, human, out),
+        Format::Json => json::render(run, out),
+        Format::Sarif => sarif::render(run, out),
+        Format::Github => github::render(run, out),
+    }
+}
+
+/// "1 error", "2 warnings": a count with its noun, plural when needed.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

@@ -1,0 +1,419 @@
+//! Builds the spanned tree from saphyr-parser's pull events.
+//!
+//! Untrusted input is the norm here, so the builder never recurses and never
+//! calls saphyr's recursive `load`: it keeps its own stack, stops at a depth cap,
+//! and expands aliases only within a node budget (a "billion laughs" file is a
+//! finding, not an out-of-memory abort). Duplicate keys are reported at the
+//! second key, with the first as a related location.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
+
+use super::{Document, Entry, Node, ScalarStyle, Value};
+use crate::source::{FileId, SourceFile, Span};
+
+/// Budgets that keep hostile input from exhausting the stack or memory.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadLimits {
+    /// Deepest nesting of collections accepted.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may copy in one file.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// A problem that makes a file not valid YAML (or not safely loadable).
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlError {
+    pub span: Span,
+    pub message: String,
+    /// A second place worth showing, e.g. the first definition of a duplicate key.
+    pub related: Option<(Span, String)>,
+}
+
+/// What a file yields: its documents, and the errors that stopped or marred it.
+///
+/// After a syntax error the documents completed before it are kept; the
+/// document that contained it is dropped.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    pub documents: Vec<Document>,
+    pub errors: Vec<YamlError>,
+}
+
+enum Frame {
+    Seq {
+        start: Marker,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Marker,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<Node>,
+    },
+}
+
+struct Builder<'a> {
+    file: FileId,
+    source: &'a SourceFile,
+    limits: LoadLimits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes_used: usize,
+    out: LoadedFile,
+    document_root: Option<Node>,
+}
+
+/// Parses every document of `source` into spanned trees.
+pub fn load_yaml(file: FileId, source: &SourceFile, limits: LoadLimits) -> LoadedFile {
+    let mut builder = Builder {
+        file,
+        source,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes_used: 0,
+        out: LoadedFile::default(),
+        document_root: None,
+    };
+    for event in Parser::new_from_str(&source.text) {
+        let step = match event {
+            Ok((event, span)) => builder.on_event(event, span.start, span.end),
+            Err(err) => Err(builder.scan_error(*err.marker(), err.info())),
+        };
+        if let Err(err) = step {
+            builder.out.errors.push(err);
+            break;
+        }
+    }
+    builder.out
+}
+
+impl Builder<'_> {
+    fn span(&self, start: Marker, end: Marker) -> Span {
+        Span {
+            file: self.file,
+            start: self.source.pos(start.line() as u32, start.col() as u32),
+            end: self.source.pos(end.line() as u32, end.col() as u32),
+        }
+    }
+
+    fn error_at(&self, at: Marker, message: String) -> YamlError {
+        YamlError {
+            span: self.span(at, at),
+            message,
+            related: None,
+        }
+    }
+
+    /// A parser error, reworded where saphyr's text would puzzle a user and
+    /// moved back onto the tab character for tab errors (saphyr marks the
+    /// character after it).
+    fn scan_error(&self, at: Marker, info: &str) -> YamlError {
+        let message = if info == "recursion limit exceeded" {
+            "flow collections (`[`, `{`) nested too deeply; fleet-lint stops reading this file"
+                .to_string()
+        } else {
+            info.to_string()
+        };
+        let mut error = self.error_at(at, message);
+        let line = self.source.line_text(error.span.start.line);
+        let col = error.span.start.col as usize;
+        if info.contains("tab") && col > 0 && line.chars().nth(col - 1) == Some('\t') {
+            let tab = self.source.pos(error.span.start.line, col as u32 - 1);
+            error.span = Span {
+                file: self.file,
+                start: tab,
+                end: error.span.start,
+            };
+        }
+        error
+    }
+
+    fn on_event(&mut self, event: Event<'_>, start: Marker, end: Marker) -> Result<(), YamlError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.document_root = None;
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = self.document_root.take()
+                    && !root.is_null()
+                {
+                    let index = self.out.documents.len();
+                    self.out.documents.push(Document { index, root });
+                }
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                let style = match style {
+                    SaphyrStyle::Plain => ScalarStyle::Plain,
+                    SaphyrStyle::Literal | SaphyrStyle::Folded => ScalarStyle::Block,
+                    _ => ScalarStyle::Quoted,
+                };
+                let node = Node {
+                    span: self.span(start, end),
+                    value: Value::Scalar(text.into_owned().into_boxed_str(), style),
+                };
+                self.complete(node, anchor)?;
+            }
+            Event::Alias(anchor) => {
+                let node = self.expand_alias(anchor, start, end)?;
+                self.complete(node, 0)?;
+            }
+            Event::SequenceStart(anchor, _) => self.open(
+                Frame::Seq {
+                    start,
+                    anchor,
+                    items: Vec::new(),
+                },
+                start,
+            )?,
+            Event::MappingStart(anchor, _) => self.open(
+                Frame::Map {
+                    start,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                },
+                start,
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        start: s,
+                        anchor,
+                        items,
+                    }) => (
+                        Node {
+                            span: self.span(s, end),
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        start: s,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            span: self.span(s, end),
+                            value: Value::Map(apply_merge_keys(entries)),
+                        },
+                        anchor,
+                    ),
+                    None => return Ok(()),
+                };
+                self.complete(node, anchor)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, at: Marker) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "nesting deeper than {} levels; fleet-lint stops reading this file",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn expand_alias(
+        &mut self,
+        anchor: usize,
+        start: Marker,
+        end: Marker,
+    ) -> Result<Node, YamlError> {
+        let Some(target) = self.anchors.get(&anchor) else {
+            return Err(self.error_at(start, "alias refers to an unknown anchor".into()));
+        };
+        let budget_left = self.limits.max_alias_nodes - self.alias_nodes_used;
+        let size = count_nodes(target, budget_left + 1);
+        if size > budget_left {
+            return Err(self.error_at(
+                start,
+                format!(
+                    "aliases expand to more than {} nodes (a \"billion laughs\" document?); \
+                     fleet-lint stops reading this file",
+                    self.limits.max_alias_nodes
+                ),
+            ));
+        }
+        self.alias_nodes_used += size;
+        let mut node = target.clone();
+        node.span = self.span(start, end);
+        Ok(node)
+    }
+
+    /// Places a finished node in its parent (or as the document root).
+    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.document_root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => {
+                    let duplicate = duplicate_of(entries, &key);
+                    entries.push(Entry { key, value: node });
+                    if let Some(first) = duplicate {
+                        self.out.errors.push(first);
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// The error for `key` when `entries` already hold the same scalar key.
+fn duplicate_of(entries: &[Entry], key: &Node) -> Option<YamlError> {
+    let text = key.as_str()?;
+    let first = entries.iter().find(|e| e.key.as_str() == Some(text))?;
+    if text == "<<" {
+        return None;
+    }
+    Some(YamlError {
+        span: key.span,
+        message: format!("duplicate mapping key `{text}`"),
+        related: Some((first.key.span, "first defined here".into())),
+    })
+}
+
+/// Applies YAML merge keys (`<<: *base`), which Kubernetes' YAML libraries honour:
+/// keys of the merged mappings are added unless the mapping already has them.
+fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    let is_merge =
+        |e: &Entry| matches!(&e.key.value, Value::Scalar(s, ScalarStyle::Plain) if &**s == "<<");
+    if !entries.iter().any(is_merge) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Seq(items) => items,
+            other => vec![Node {
+                span: merge.value.span,
+                value: other,
+            }],
+        };
+        for source in sources {
+            let Value::Map(inherited) = source.value else {
+                continue;
+            };
+            for entry in inherited {
+                let present = own
+                    .iter()
+                    .any(|e| e.key.as_str().is_some() && e.key.as_str() == entry.key.as_str());
+                if !present {
+                    own.push(entry);
+                }
+            }
+        }
+    }
+    own
+}
+
+/// Counts the nodes of a tree, stopping early once `limit` is passed.
+fn count_nodes(node: &Node, limit: usize) -> usize {
+    let mut count = 0;
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        count += 1;
+        if count > limit {
+            break;
+        }
+        match &n.value {
+            Value::Scalar(..) => {}
+            Value::Seq(items) => todo.extend(items),
+            Value::Map(entries) => todo.extend(entries.iter().flat_map(|e| [&e.key, &e.value])),
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> LoadedFile {
+        let source = SourceFile::new("t.yaml", text);
+        load_yaml(FileId(0), &source, LoadLimits::default())
+    }
+
+    #[test]
+    fn keys_and_values_carry_spans() {
+        let out = load("kind: A\nspec:\n  name: é x\n  list: [a, b]\n");
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let root = &out.documents[0].root;
+        let name = root.get_path(&["spec", "name"]).unwrap();
+        assert_eq!((name.span.start.line, name.span.start.col), (3, 8));
+        assert_eq!(name.as_str(), Some("é x"));
+        let entry = root.get("spec").unwrap().entry("list").unwrap();
+        assert_eq!(
+            (entry.key.span.start.line, entry.key.span.start.col),
+            (4, 2)
+        );
+        let b = &entry.value.as_seq().unwrap()[1];
+        assert_eq!((b.span.start.col, b.span.end.col), (12, 13));
+    }
+
+    #[test]
+    fn multi_document_files_keep_every_document() {
+        let out = load("a: 1\n---\n---\nb: 2\n");
+        assert_eq!(out.documents.len(), 2);
+        assert_eq!(out.documents[1].root.get("b").unwrap().span.start.line, 4);
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_the_second_key() {
+        let out = load("a: 1\nb: 2\na: 3\n");
+        assert_eq!(out.errors.len(), 1);
+        let err = &out.errors[0];
+        assert_eq!(err.span.start.line, 3);
+        assert_eq!(err.related.as_ref().unwrap().0.start.line, 1);
+    }
+
+    #[test]
+    fn merge_keys_are_applied() {
+        let out = load("base: &b {x: 1, y: 2}\nobj:\n  <<: *b\n  y: 3\n");
+        let obj = out.documents[0].root.get("obj").unwrap();
+        assert_eq!(obj.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(obj.get("y").unwrap().as_str(), Some("3"));
+        assert!(obj.get("<<").is_none());
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_the_cap() {
+        let text: String = (0..5000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        let out = load(&text);
+        assert_eq!(out.errors.len(), 1);
+        assert!(out.errors[0].message.contains("nesting deeper than 256"));
+    }
+}

@@ -1,0 +1,357 @@
+//! The command line end to end: formats, exit codes, determinism, discovery.
+
+mod common;
+
+use common::{findings_in, fixture, fleet_lint, lint_json, shared, without_timing};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+#[test]
+fn human_output_shows_the_snippet_and_a_summary() {
+    let output = fleet_lint()
+        .arg(fixture("example-fleet"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("╭─[tenants/team-a/staging/podinfo-values.yaml:9:5]"),
+        "{text}"
+    );
+    assert!(text.contains(" 9 │     replicaCount: 2"), "{text}");
+    assert!(text.contains("first defined here"), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("1 error, 0 warnings in 37 files ("),
+        "{last}"
+    );
+}
+
+#[test]
+fn human_output_of_the_broken_fixture_is_stable() {
+    let output = fleet_lint()
+        .arg(fixture("yaml-broken"))
+        .output()
+        .expect("runs");
+    insta::assert_snapshot!(without_timing(&String::from_utf8_lossy(&output.stdout)));
+}
+
+#[test]
+fn json_output_has_the_documented_fields() {
+    let (code, report) = lint_json(&fixture("example-fleet"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["version"], 1);
+    let found = findings_in(&report, "tenants/team-a/staging/podinfo-values.yaml");
+    assert_eq!(found.len(), 1);
+    let f = found[0];
+    for key in [
+        "rule",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "related",
+        "fingerprint",
+    ] {
+        assert!(f.get(key).is_some(), "missing {key}: {f:#?}");
+    }
+    assert_eq!(f["rule"], "yaml-syntax");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(9), Some(5))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(9), Some(17))
+    );
+    assert_eq!(report["summary"]["errors"], 1);
+    assert_eq!(report["summary"]["files"], 37);
+}
+
+#[test]
+fn json_output_of_the_broken_fixture_is_stable() {
+    let (_, report) = lint_json(&fixture("yaml-broken"), &[]);
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn sarif_output_validates_against_the_official_schema() {
+    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else {
+        return;
+    };
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(schema_path).expect("schema readable"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for fleet in ["example-fleet", "yaml-broken"] {
+        let output = fleet_lint()
+            .arg(fixture(fleet))
+            .args(["--format", "sarif"])
+            .output()
+            .expect("runs");
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{fleet}: {errors:#?}");
+    }
+}
+
+#[test]
+fn sarif_results_carry_what_github_code_scanning_reads() {
+    let output = fleet_lint()
+        .arg(fixture("example-fleet"))
+        .args(["--format", "sarif"])
+        .output()
+        .expect("runs");
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(run["tool"]["driver"]["name"], "fleet-lint");
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rule = &run["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "yaml-syntax");
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    assert!(
+        rule["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "yaml-syntax");
+    assert_eq!(result["level"], "error");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "tenants/team-a/staging/podinfo-values.yaml"
+    );
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert_eq!(location["region"]["startLine"], 9);
+    assert_eq!(location["region"]["startColumn"], 5);
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        8
+    );
+    assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+}
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    fleet_lint()
+        .arg(fixture("example-fleet"))
+        .args(["--format", "github"])
+        .assert()
+        .code(1)
+        .stdout(
+            "::error file=tenants/team-a/staging/podinfo-values.yaml,line=9,col=5,endLine=9,endColumn=17,\
+             title=yaml-syntax::duplicate mapping key `replicaCount`\n",
+        );
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    for fleet in ["example-fleet", "yaml-broken"] {
+        for format in ["human", "json", "sarif", "github"] {
+            let run = |jobs: &str| {
+                let output = fleet_lint()
+                    .arg(fixture(fleet))
+                    .args(["--format", format, "--jobs", jobs])
+                    .output()
+                    .expect("runs");
+                without_timing(&String::from_utf8_lossy(&output.stdout))
+            };
+            assert_eq!(run("1"), run("8"), "{fleet} --format {format}");
+        }
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_fail_level() {
+    let clean = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        clean.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\n",
+    )
+    .expect("write");
+    fleet_lint()
+        .arg(clean.path())
+        .assert()
+        .code(0)
+        .stdout(contains("0 errors, 0 warnings in 1 file ("));
+    let broken = fixture("yaml-broken");
+    fleet_lint().arg(&broken).assert().code(1);
+    fleet_lint()
+        .arg(&broken)
+        .args(["--fail-on", "never"])
+        .assert()
+        .code(0);
+    let empty_only = tempfile::tempdir().expect("tempdir");
+    std::fs::write(empty_only.path().join("empty.yaml"), "").expect("write");
+    fleet_lint().arg(empty_only.path()).assert().code(0);
+    fleet_lint()
+        .arg(empty_only.path())
+        .args(["--fail-on", "info"])
+        .assert()
+        .code(1);
+    fleet_lint()
+        .arg(empty_only.path())
+        .args(["--fail-on", "warning"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn usage_and_io_errors_exit_with_2() {
+    fleet_lint()
+        .arg("/nonexistent/fleet")
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "fleet-lint: error: cannot read /nonexistent/fleet",
+        ));
+    fleet_lint().args(["--format", "xml"]).assert().code(2);
+    fleet_lint()
+        .arg(fixture("example-fleet/README.md"))
+        .assert()
+        .code(2)
+        .stderr(contains("is not a directory"));
+    fleet_lint()
+        .args(["explain", "yaml-sintax"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `yaml-syntax`?"));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.sarif");
+    fleet_lint()
+        .arg(fixture("example-fleet"))
+        .args(["--format", "sarif", "--output"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("");
+    let text = std::fs::read_to_string(&out).expect("report written");
+    assert!(text.contains("\"ruleId\": \"yaml-syntax\""));
+}
+
+#[test]
+fn quiet_drops_the_summary() {
+    let output = fleet_lint()
+        .arg(fixture("example-fleet"))
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("duplicate mapping key"));
+    assert!(!text.contains("files ("), "{text}");
+}
+
+#[test]
+fn files_over_the_size_limit_are_skipped_with_a_warning() {
+    let (code, report) = lint_json(&fixture("yaml-broken"), &["--max-file-size", "100"]);
+    assert_eq!(code, 1);
+    let f = findings_in(&report, "deep-nesting.yaml");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["rule"], "file-too-large");
+    assert_eq!(f[0]["severity"], "warning");
+}
+
+#[test]
+fn discovery_honours_gitignore_hidden_dirs_and_manifest_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(".gitignore", "build/\n");
+    write("build/out.yaml", "a: [\n");
+    write(".github/workflows/ci.yaml", "a: [\n");
+    write("notes.txt", "a: [\n");
+    write("apps/Kustomization", "a: [\n");
+    write("apps/app.yml", "a: 1\n");
+    let (_, report) = lint_json(root, &[]);
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["apps/Kustomization"]);
+    assert_eq!(report["summary"]["files"], 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_stay_inside_the_root_and_loops_do_not_hang() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("secret.yaml"), "a: [\n").expect("write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("apps")).expect("mkdir");
+    std::fs::write(root.join("apps/app.yaml"), "a: [\n").expect("write");
+    symlink(outside.path(), root.join("escape")).expect("symlink");
+    symlink(root, root.join("apps/loop")).expect("symlink");
+    symlink(root.join("apps/app.yaml"), root.join("linked.yaml")).expect("symlink");
+    let (_, report) = lint_json(root, &[]);
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["apps/app.yaml", "linked.yaml"]);
+}
+
+#[test]
+fn rules_and_explain_document_every_rule() {
+    let output = fleet_lint().arg("rules").output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("yaml-syntax "))
+        .expect("yaml-syntax listed");
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(columns[..3], ["yaml-syntax", "error", "A"], "{line}");
+    for rule in fleet_lint::rules::BUILTIN_RULES {
+        assert!(
+            text.lines().any(|l| l.starts_with(rule.id)),
+            "{} not listed",
+            rule.id
+        );
+        fleet_lint()
+            .args(["explain", rule.id])
+            .assert()
+            .code(0)
+            .stdout(contains(format!("# {}", rule.id)));
+    }
+    fleet_lint()
+        .args(["explain", "yaml-syntax"])
+        .assert()
+        .code(0)
+        .stdout(contains("# yaml-syntax").and(contains("## What it checks")));
+}
+
+#[test]
+fn help_has_examples_and_version_is_the_crate_version() {
+    fleet_lint()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(contains("Examples:"));
+    fleet_lint()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(format!("fleet-lint {}\n", env!("CARGO_PKG_VERSION")));
+}

@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The project's root (where `fixtures/` lives).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    project_root().join("fixtures").join(name)
+}
+
+/// `../shared/<rel>` when it exists; otherwise prints why the caller skips.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let path = project_root().join("..").join("shared").join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (no ../shared beside this checkout)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The `fleet-lint` binary with colour off.
+pub fn fleet_lint() -> Command {
+    let mut cmd = Command::cargo_bin("fleet-lint").expect("binary is built");
+    cmd.env_remove("CLICOLOR_FORCE").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `fleet-lint PATH --format json` and returns (exit code, parsed output).
+pub fn lint_json(path: &Path, extra: &[&str]) -> (i32, Value) {
+    let output = fleet_lint()
+        .arg(path)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("fleet-lint runs");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "invalid JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// The findings of a JSON report whose `path` is `path`.
+pub fn findings_in<'a>(report: &'a Value, path: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["path"] == path)
+        .collect()
+}
+
+/// Human output with the run time of the summary line removed.
+pub fn without_timing(text: &str) -> String {
+    text.lines()
+        .map(|line| match (line.rfind(" ("), line.ends_with(" ms)")) {
+            (Some(at), true) => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
