@@ -5,13 +5,16 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::Severity;
+use crate::diag::{Place, Severity};
+use crate::discover::relative_path;
+use crate::kustomize::Resolver;
+use crate::load::{LoadOptions, Loaded};
 use crate::report::{self, Format, HumanOptions};
 use crate::rules::{BUILTIN_RULES, rule_info};
 use crate::{LintOptions, LintRun, lint};
@@ -24,7 +27,8 @@ Examples:
   fleet-lint ./fleet --format github         annotations in a GitHub Actions job
   fleet-lint ./fleet --fail-on warning       also fail on warnings
   fleet-lint rules                           list every rule with its default severity
-  fleet-lint explain yaml-syntax             what a rule checks and how to fix it";
+  fleet-lint explain yaml-syntax             what a rule checks and how to fix it
+  fleet-lint build tenants/team-a/production what Flux would build there, as YAML";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,6 +54,27 @@ enum Command {
         /// The rule id, e.g. `yaml-syntax`.
         rule: String,
     },
+    /// Print what Kustomize (as Flux runs it) builds for DIR; problems go to stderr.
+    Build(BuildArgs),
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    /// The directory to build (with a kustomization file, or without one as Flux generates it).
+    dir: PathBuf,
+    /// The repository root that references may not leave (default: the nearest
+    /// parent holding `.git`, else the current directory if it contains DIR, else DIR).
+    #[arg(long, value_name = "PATH")]
+    root: Option<PathBuf>,
+    /// `yaml`: a stream like `kubectl kustomize`; `json`: objects with their source and include chain.
+    #[arg(long, short = 'f', value_enum, default_value_t = BuildFormat::Yaml)]
+    format: BuildFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BuildFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +136,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Rules) => print_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Build(args)) => run_build(&args),
         None => run_lint(&cli.lint),
     };
     match result {
@@ -185,6 +211,71 @@ fn terminal_width() -> usize {
         .and_then(|c| c.parse().ok())
         .filter(|&w| w >= 40)
         .unwrap_or(100)
+}
+
+fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
+    let dir = args
+        .dir
+        .canonicalize()
+        .map_err(|e| format!("cannot read {}: {e}", args.dir.display()))?;
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", args.dir.display()));
+    }
+    let root = match &args.root {
+        Some(root) => root
+            .canonicalize()
+            .map_err(|e| format!("cannot read {}: {e}", root.display()))?,
+        None => default_root(&dir),
+    };
+    let rel = relative_path(&dir, &root).ok_or_else(|| {
+        format!(
+            "{} is not inside the root {}",
+            dir.display(),
+            root.display()
+        )
+    })?;
+    let mut resolver = Resolver::new(root, Loaded::default(), LoadOptions::default());
+    let build = resolver.build_dir(&rel);
+    let (loaded, mut findings) = resolver.finish();
+    findings.extend(loaded.findings.iter().cloned());
+    findings.sort_by(|a, b| a.sort_key(&loaded.store).cmp(&b.sort_key(&loaded.store)));
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        BuildFormat::Yaml => report::build::render_yaml(&build, &mut out),
+        BuildFormat::Json => report::build::render_json(&build, &loaded.store, &mut out),
+    };
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(format!("cannot write the build: {e}"));
+        }
+        _ => {}
+    }
+    for finding in &findings {
+        let place = Place::of(finding.span, &loaded.store);
+        eprintln!(
+            "{}:{}:{}: {}[{}]: {}",
+            place.path,
+            place.line,
+            place.column,
+            finding.severity,
+            finding.rule,
+            finding.message()
+        );
+    }
+    let failed = findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(ExitCode::from(u8::from(failed)))
+}
+
+/// The nearest parent of `dir` holding `.git`, else the current directory when
+/// it contains `dir`, else `dir`.
+fn default_root(dir: &Path) -> PathBuf {
+    if let Some(repo) = dir.ancestors().find(|a| a.join(".git").exists()) {
+        return repo.to_path_buf();
+    }
+    match std::env::current_dir().and_then(|c| c.canonicalize()) {
+        Ok(cwd) if dir.starts_with(&cwd) => cwd,
+        _ => dir.to_path_buf(),
+    }
 }
 
 fn print_rules() -> Result<ExitCode, String> {

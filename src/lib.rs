@@ -3,20 +3,23 @@
 //! The pipeline, one stage per module, each using only the stages before it:
 //!
 //! ```text
-//! discover -> load -> (resolve -> model -> rules) -> report
+//! discover -> load -> resolve -> (model -> rules) -> report
 //! ```
 //!
 //! - [`discover`]: the parallel walk that finds manifests;
 //! - [`load`]: reads each file once into the [`source`] store and parses it into
 //!   the spanned [`yaml`] tree;
+//! - [`kustomize`]: resolves every kustomization into the objects it builds;
 //! - [`rules`]: the rule registry;
 //! - [`diag`]: the finding type (with secret masking) every stage emits;
 //! - [`report`]: human, JSON, SARIF and GitHub renderings, pure functions of findings.
 
+pub mod base64;
 pub mod cli;
 pub mod diag;
 pub mod discover;
 pub mod generate;
+pub mod kustomize;
 pub mod load;
 pub mod report;
 pub mod rules;
@@ -105,10 +108,25 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         let files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
         let loaded = load::load_all(&files, &options.load);
+        let (loaded, resolve_findings) = resolve_all(&root, loaded, &options.load);
         let mut findings = loaded.findings.clone();
+        findings.extend(resolve_findings);
         sort_findings(&mut findings, &loaded);
         Ok(LintRun { loaded, findings })
     })
+}
+
+/// Builds every directory that holds a kustomization (components are built
+/// by the kustomizations that use them), so every broken reference is found.
+fn resolve_all(root: &Path, loaded: Loaded, options: &LoadOptions) -> (Loaded, Vec<Finding>) {
+    let dirs = kustomize::kustomization_dirs(&loaded);
+    let mut resolver = kustomize::Resolver::new(root.to_path_buf(), loaded, *options);
+    for dir in dirs {
+        if !resolver.is_component_dir(&dir) {
+            resolver.build_dir(&dir);
+        }
+    }
+    resolver.finish()
 }
 
 fn check_root(root: &Path) -> Result<PathBuf, RunError> {

@@ -2,6 +2,8 @@
 //! it into spanned YAML trees. Every problem with a file (too large, unreadable,
 //! binary, not UTF-8, not YAML, empty) becomes a finding here; nothing panics.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::diag::{Finding, Severity};
@@ -33,6 +35,7 @@ pub struct Loaded {
     pub store: SourceStore,
     pub files: Vec<LoadedFile>,
     pub findings: Vec<Finding>,
+    by_path: HashMap<String, FileId>,
 }
 
 /// Why a file has no YAML content to parse.
@@ -53,9 +56,7 @@ pub fn load_all(files: &[Discovered], options: &LoadOptions) -> Loaded {
         .collect();
     let mut loaded = Loaded::default();
     for (source, parsed, findings) in outcomes {
-        loaded.store.add(source);
-        loaded.files.push(parsed);
-        loaded.findings.extend(findings);
+        loaded.push(source, parsed, findings);
     }
     loaded
 }
@@ -74,6 +75,52 @@ fn load_one(
             let finding = problem_finding(id, &source, problem);
             (source, LoadedFile::default(), vec![finding])
         }
+    }
+}
+
+impl Loaded {
+    /// The id of the file at root-relative `path`, if it was loaded.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Reads one more file after the parallel load (a file a kustomization
+    /// references that discovery skipped: a generator input, a hidden folder).
+    /// Manifests (`as_yaml`) are parsed, with findings like any other; other
+    /// files are kept as text, and only a size or read problem is reported.
+    pub fn load_extra(
+        &mut self,
+        file: &Discovered,
+        as_yaml: bool,
+        options: &LoadOptions,
+    ) -> FileId {
+        let id = FileId(self.store.len() as u32);
+        let (source, parsed, findings) = match read_source(file, options.max_file_size) {
+            Ok(source) if as_yaml => {
+                let (parsed, findings) = parse_file(id, &source, options);
+                (source, parsed, findings)
+            }
+            Ok(source) => (source, LoadedFile::default(), Vec::new()),
+            Err((source, problem @ (FileProblem::TooLarge(_) | FileProblem::Unreadable(_)))) => {
+                let finding = problem_finding(id, &source, problem);
+                (source, LoadedFile::default(), vec![finding])
+            }
+            Err((source, problem)) if as_yaml => {
+                let finding = problem_finding(id, &source, problem);
+                (source, LoadedFile::default(), vec![finding])
+            }
+            Err((source, _)) => (source, LoadedFile::default(), Vec::new()),
+        };
+        self.push(source, parsed, findings)
+    }
+
+    fn push(&mut self, source: SourceFile, parsed: LoadedFile, findings: Vec<Finding>) -> FileId {
+        let path = source.path.to_string();
+        let id = self.store.add(source);
+        self.by_path.insert(path, id);
+        self.files.push(parsed);
+        self.findings.extend(findings);
+        id
     }
 }
 
@@ -141,7 +188,7 @@ fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Fin
 }
 
 /// `flux bootstrap` writes these; reference fleets commit them empty on purpose.
-fn is_bootstrap_placeholder(path: &str) -> bool {
+pub fn is_bootstrap_placeholder(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(name, "gotk-components.yaml" | "gotk-sync.yaml")
 }

@@ -2,6 +2,7 @@
 //! findings (already sorted and masked by the finding type) and the file store:
 //! no format decides what is a finding.
 
+pub mod build;
 mod github;
 mod human;
 mod json;

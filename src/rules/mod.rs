@@ -51,6 +51,55 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         doc: rule_doc!("file-unreadable"),
         security: false,
     },
+    RuleInfo {
+        id: "kustomize-missing-ref",
+        severity: Severity::Error,
+        summary: "A kustomization names a file or directory that does not exist (or has no kustomization)",
+        doc: rule_doc!("kustomize-missing-ref"),
+        security: false,
+    },
+    RuleInfo {
+        id: "kustomize-cycle",
+        severity: Severity::Error,
+        summary: "Kustomizations include each other in a cycle",
+        doc: rule_doc!("kustomize-cycle"),
+        security: false,
+    },
+    RuleInfo {
+        id: "kustomize-escapes-root",
+        severity: Severity::Error,
+        summary: "A kustomization references a path outside the repository",
+        doc: rule_doc!("kustomize-escapes-root"),
+        security: true,
+    },
+    RuleInfo {
+        id: "kustomize-duplicate-id",
+        severity: Severity::Error,
+        summary: "Two objects with the same kind, namespace and name in one build",
+        doc: rule_doc!("kustomize-duplicate-id"),
+        security: false,
+    },
+    RuleInfo {
+        id: "kustomize-invalid",
+        severity: Severity::Error,
+        summary: "A kustomization that kustomize rejects or that silently does less than it says",
+        doc: rule_doc!("kustomize-invalid"),
+        security: false,
+    },
+    RuleInfo {
+        id: "kustomize-remote-ref",
+        severity: Severity::Info,
+        summary: "A remote kustomization reference that fleet-lint does not fetch",
+        doc: rule_doc!("kustomize-remote-ref"),
+        security: false,
+    },
+    RuleInfo {
+        id: "kustomize-not-evaluated",
+        severity: Severity::Info,
+        summary: "A kustomize feature that fleet-lint does not evaluate (helmCharts, replacements, plugins)",
+        doc: rule_doc!("kustomize-not-evaluated"),
+        security: false,
+    },
 ];
 
 /// The registry entry for `id`, if it is a built-in rule.

@@ -5,8 +5,10 @@
 //! copied from another file keeps its original span, so a built object knows, per
 //! field, whether the value came from the base, a patch or a generator.
 
+mod emit;
 mod load;
 
+pub use emit::to_yaml;
 pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml};
 
 use crate::source::Span;
@@ -81,6 +83,74 @@ impl Node {
     /// The value at a path of mapping keys, e.g. `["spec", "serviceAccountName"]`.
     pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
         path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// A string scalar at `span`.
+    pub fn string(text: &str, span: Span) -> Node {
+        Node {
+            span,
+            value: Value::Scalar(text.into(), ScalarStyle::Quoted),
+        }
+    }
+
+    /// An empty mapping at `span`.
+    pub fn empty_map(span: Span) -> Node {
+        Node {
+            span,
+            value: Value::Map(Vec::new()),
+        }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|e| e.key.as_str() == Some(key))
+                .map(|e| &mut e.value),
+            _ => None,
+        }
+    }
+
+    /// Sets `key` of a mapping to `value` (replacing an existing entry, else
+    /// appending one whose key shares the value's span). No-op on non-mappings.
+    pub fn set(&mut self, key: &str, value: Node) {
+        let Value::Map(entries) = &mut self.value else {
+            return;
+        };
+        match entries.iter_mut().find(|e| e.key.as_str() == Some(key)) {
+            Some(entry) => entry.value = value,
+            None => entries.push(Entry {
+                key: Node::string(key, value.span),
+                value,
+            }),
+        }
+    }
+
+    /// The mapping under `key`, created (at `span`) when missing or not a mapping.
+    pub fn map_entry(&mut self, key: &str, span: Span) -> Option<&mut Node> {
+        if self.get(key).and_then(Node::as_map).is_none() {
+            self.set(key, Node::empty_map(span));
+        }
+        self.get_mut(key)
+    }
+
+    /// Removes `key` from a mapping; returns the removed value.
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        let index = entries.iter().position(|e| e.key.as_str() == Some(key))?;
+        Some(entries.remove(index).value)
+    }
+
+    /// Where a finding about this whole object points: its `kind:` key, else
+    /// its first key, else the node itself.
+    pub fn headline(&self) -> Span {
+        let first = self.as_map().and_then(<[Entry]>::first).map(|e| e.key.span);
+        self.entry("kind")
+            .map(|e| e.key.span)
+            .or(first)
+            .unwrap_or(self.span)
     }
 
     /// The node as JSON, with plain scalars typed by the YAML 1.2 core schema.

@@ -1,0 +1,141 @@
+//! A built object: the spanned tree after every transformer, where it was
+//! defined, and the kustomization entries that pulled it into the build.
+
+use crate::source::Span;
+use crate::yaml::Node;
+
+/// An object in a build.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The object, with each field's span pointing where its value came from
+    /// (the base, a patch, a generator entry, a transformer field).
+    pub node: Node,
+    /// Where the object is defined: its document, or the generator entry.
+    pub origin: Span,
+    /// The kustomization list items that brought the object in, outermost first.
+    pub included_by: Vec<Span>,
+    /// True for objects made by `configMapGenerator` / `secretGenerator`.
+    pub generated: bool,
+    /// Names the object had before `namePrefix` / `nameSuffix` (patches may use them).
+    pub earlier_names: Vec<String>,
+}
+
+/// Kustomize's identity of an object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResId {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for ResId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let group = if self.group.is_empty() { "" } else { "." };
+        write!(f, "{}{group}{}/{}", self.kind, self.group, self.name)?;
+        if !self.namespace.is_empty() {
+            write!(f, " in namespace {}", self.namespace)?;
+        }
+        Ok(())
+    }
+}
+
+/// Kinds the `namespace:` transformer of kustomize v5.5 leaves without a
+/// namespace. Checked against `kubectl kustomize` (which disagrees with
+/// kyaml's documentation for APIService, FlowSchema,
+/// PriorityLevelConfiguration and the admission policies: it namespaces them).
+/// Every other kind, custom cluster-scoped ones included, gets the namespace.
+const KUSTOMIZE_CLUSTER_SCOPED: [&str; 18] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ComponentStatus",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "CertificateSigningRequest",
+    "PodSecurityPolicy",
+];
+
+/// True for kinds Kustomize's `namespace:` transformer treats as cluster-scoped.
+pub fn kustomize_treats_as_cluster_scoped(kind: &str) -> bool {
+    KUSTOMIZE_CLUSTER_SCOPED.contains(&kind)
+}
+
+impl Resource {
+    pub fn new(node: Node, origin: Span) -> Resource {
+        Resource {
+            node,
+            origin,
+            included_by: Vec::new(),
+            generated: false,
+            earlier_names: Vec::new(),
+        }
+    }
+
+    pub fn kind(&self) -> &str {
+        self.node.get("kind").and_then(Node::as_str).unwrap_or("")
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn name(&self) -> &str {
+        self.node
+            .get_path(&["metadata", "name"])
+            .and_then(Node::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.node
+            .get_path(&["metadata", "namespace"])
+            .and_then(Node::as_str)
+            .unwrap_or("")
+    }
+
+    /// (group, version) of `apiVersion`; the core group is `""`.
+    pub fn group_version(&self) -> (&str, &str) {
+        match self.api_version().split_once('/') {
+            Some((group, version)) => (group, version),
+            None => ("", self.api_version()),
+        }
+    }
+
+    pub fn id(&self) -> ResId {
+        let (group, version) = self.group_version();
+        ResId {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: self.kind().to_string(),
+            namespace: self.namespace().to_string(),
+            name: self.name().to_string(),
+        }
+    }
+
+    /// The label (or annotation, with `field = "annotations"`) `key`.
+    pub fn metadata_value(&self, field: &str, key: &str) -> Option<&str> {
+        self.node
+            .get_path(&["metadata", field, key])
+            .and_then(Node::as_str)
+    }
+
+    /// True when the current or an earlier name is `name`.
+    pub fn has_had_name(&self, name: &str) -> bool {
+        self.name() == name || self.earlier_names.iter().any(|n| n == name)
+    }
+}

@@ -1,0 +1,265 @@
+//! The resolver against `kubectl kustomize --load-restrictor LoadRestrictionsNone`
+//! (the load rules Flux uses) on every kustomization directory of `fixtures/`
+//! and of `../shared/corpora` (skipped when absent).
+//!
+//! For each directory kubectl builds: the same objects (apiVersion, kind,
+//! namespace, name; generated names compared without their hash suffix), and
+//! the same `metadata.namespace`, `spec.serviceAccountName`,
+//! `spec.targetNamespace`, `spec.sourceRef`, `roleRef`, `subjects` and
+//! ConfigMap/Secret data keys. Where kubectl fails, fleet-lint must report a
+//! finding for that directory.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{project_root, shared};
+use fleet_lint::kustomize::{KUSTOMIZATION_FILES, Resolver};
+use fleet_lint::load::{LoadOptions, Loaded};
+use fleet_lint::source::{FileId, SourceFile};
+use fleet_lint::yaml::{LoadLimits, load_yaml};
+use serde_json::{Value, json};
+
+/// An object reduced to what the oracle compares.
+type Key = (String, String, String, String);
+
+fn kubectl_available() -> bool {
+    let ok = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: kubectl is not installed");
+    }
+    ok
+}
+
+/// kubectl's build of `dir`, parsed.
+fn kubectl_build(dir: &Path) -> Result<Vec<Value>, String> {
+    let output = Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        return Err(err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect());
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let loaded = load_yaml(
+        FileId(0),
+        &SourceFile::new("kubectl", text),
+        LoadLimits::default(),
+    );
+    Ok(loaded.documents.iter().map(|d| d.root.to_json()).collect())
+}
+
+fn text(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+fn key(object: &Value, name: String) -> Key {
+    (
+        text(object, "/apiVersion"),
+        text(object, "/kind"),
+        text(object, "/metadata/namespace"),
+        name,
+    )
+}
+
+/// The fields the oracle compares.
+fn compared_fields(object: &Value) -> Value {
+    let data_keys = |field: &str| -> Vec<String> {
+        let mut keys: Vec<String> = object
+            .get(field)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    json!({
+        "namespace": object.pointer("/metadata/namespace"),
+        "serviceAccountName": object.pointer("/spec/serviceAccountName"),
+        "targetNamespace": object.pointer("/spec/targetNamespace"),
+        "sourceRef": object.pointer("/spec/sourceRef"),
+        "roleRef": object.get("roleRef"),
+        "subjects": object.get("subjects"),
+        "data": data_keys("data"),
+        "stringData": data_keys("stringData"),
+    })
+}
+
+/// Strips kustomize's `-<10 chars>` hash suffix when `name` is our generated name plus one.
+fn unhashed(name: &str, generated: &[String]) -> String {
+    match name.rsplit_once('-') {
+        Some((base, hash)) if hash.len() == 10 && generated.iter().any(|g| g == base) => {
+            base.to_string()
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// How one directory compared.
+enum Outcome {
+    Equal,
+    Differs(String),
+    KubectlFailsAndWeReport,
+    KubectlFailsSilently(String),
+}
+
+fn compare(root: &Path, dir: &str) -> Outcome {
+    let mut resolver = Resolver::new(
+        root.to_path_buf(),
+        Loaded::default(),
+        LoadOptions::default(),
+    );
+    let build = resolver.build_dir(dir);
+    let (loaded, findings) = resolver.finish();
+    let expected = match kubectl_build(&root.join(dir)) {
+        Ok(objects) => objects,
+        Err(err) => {
+            let reported = !findings.is_empty() || !loaded.findings.is_empty();
+            return if reported {
+                Outcome::KubectlFailsAndWeReport
+            } else {
+                Outcome::KubectlFailsSilently(err)
+            };
+        }
+    };
+    let generated: Vec<String> = build
+        .resources
+        .iter()
+        .filter(|r| r.generated)
+        .map(|r| r.name().to_string())
+        .collect();
+    let ours: BTreeMap<Key, Value> = build
+        .resources
+        .iter()
+        .map(|r| {
+            let object = r.node.to_json();
+            (key(&object, r.name().to_string()), compared_fields(&object))
+        })
+        .collect();
+    let theirs: BTreeMap<Key, Value> = expected
+        .iter()
+        .map(|o| {
+            (
+                key(o, unhashed(&text(o, "/metadata/name"), &generated)),
+                compared_fields(o),
+            )
+        })
+        .collect();
+    let missing: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
+    let extra: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        return Outcome::Differs(format!("objects: missing {missing:?}, extra {extra:?}"));
+    }
+    for (k, fields) in &theirs {
+        if ours[k] != *fields {
+            return Outcome::Differs(format!("{k:?}: ours {} vs kubectl {}", ours[k], fields));
+        }
+    }
+    Outcome::Equal
+}
+
+/// Every directory below `root` holding a kustomization that is not a Component.
+fn kustomization_dirs(root: &Path) -> Vec<String> {
+    let mut dirs = Vec::new();
+    let mut todo = vec![PathBuf::new()];
+    while let Some(rel) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = rel.join(entry.file_name());
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(path);
+            } else if KUSTOMIZATION_FILES.contains(&entry.file_name().to_string_lossy().as_ref()) {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                if !text.contains("kind: Component") {
+                    dirs.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Compares every directory of each `(name, root)` and asserts full agreement.
+fn check(trees: &[(String, PathBuf)]) {
+    let mut failures = Vec::new();
+    for (name, root) in trees {
+        let dirs = kustomization_dirs(root);
+        let (mut equal, mut reported) = (0, 0);
+        for dir in &dirs {
+            match compare(root, dir) {
+                Outcome::Equal => equal += 1,
+                Outcome::KubectlFailsAndWeReport => reported += 1,
+                Outcome::Differs(why) => failures.push(format!("{name}/{dir}: {why}")),
+                Outcome::KubectlFailsSilently(err) => failures.push(format!(
+                    "{name}/{dir}: kubectl fails ({err}) but fleet-lint reports nothing"
+                )),
+            }
+        }
+        eprintln!(
+            "{name}: {} directories, {equal} equal, {reported} fail in kubectl and are reported, {} differ",
+            dirs.len(),
+            dirs.len() - equal - reported
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} directories disagree with kubectl:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn fixtures_agree_with_kubectl() {
+    if !kubectl_available() {
+        return;
+    }
+    let fixtures = project_root().join("fixtures");
+    let mut trees: Vec<(String, PathBuf)> = std::fs::read_dir(&fixtures)
+        .expect("fixtures readable")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    trees.sort();
+    check(&trees);
+}
+
+#[test]
+fn corpora_agree_with_kubectl() {
+    if !kubectl_available() {
+        return;
+    }
+    let Some(corpora) = shared("corpora") else {
+        return;
+    };
+    let mut trees: Vec<(String, PathBuf)> = std::fs::read_dir(&corpora)
+        .expect("corpora readable")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    trees.sort();
+    check(&trees);
+}
