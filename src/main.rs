@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// mimalloc: tree building allocates many small nodes, and glibc's allocator
+/// spent a third of a large run consolidating chunks (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -39,42 +39,69 @@ use paths::{Kind, PathError};
 pub const KUSTOMIZATION_FILES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// Every top-level field of a kustomization file kustomize v5 accepts.
-const KNOWN_FIELDS: [&str; 34] = [
-    "apiVersion",
-    "kind",
-    "metadata",
-    "openapi",
-    "namePrefix",
-    "nameSuffix",
-    "namespace",
-    "commonLabels",
-    "labels",
-    "commonAnnotations",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "patches",
-    "images",
-    "imageTags",
-    "replacements",
-    "replicas",
-    "vars",
-    "sortOptions",
-    "resources",
-    "components",
-    "crds",
-    "bases",
-    "configMapGenerator",
-    "secretGenerator",
-    "helmGlobals",
-    "helmCharts",
-    "helmChartInflationGenerator",
-    "generatorOptions",
-    "configurations",
-    "generators",
-    "transformers",
-    "validators",
-    "buildMetadata",
+/// The YAML shape a kustomization field must have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Text,
+    List,
+    Map,
+}
+
+impl Shape {
+    fn fits(self, node: &Node) -> bool {
+        node.is_null()
+            || match self {
+                Shape::Text => node.as_str().is_some(),
+                Shape::List => node.as_seq().is_some(),
+                Shape::Map => node.as_map().is_some(),
+            }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Text => "a string",
+            Shape::List => "a list",
+            Shape::Map => "a mapping",
+        }
+    }
+}
+
+/// Every top-level field of a kustomization file kustomize v5 accepts, with its shape.
+const FIELDS: [(&str, Shape); 34] = [
+    ("apiVersion", Shape::Text),
+    ("kind", Shape::Text),
+    ("metadata", Shape::Map),
+    ("openapi", Shape::Map),
+    ("namePrefix", Shape::Text),
+    ("nameSuffix", Shape::Text),
+    ("namespace", Shape::Text),
+    ("commonLabels", Shape::Map),
+    ("labels", Shape::List),
+    ("commonAnnotations", Shape::Map),
+    ("patchesStrategicMerge", Shape::List),
+    ("patchesJson6902", Shape::List),
+    ("patches", Shape::List),
+    ("images", Shape::List),
+    ("imageTags", Shape::List),
+    ("replacements", Shape::List),
+    ("replicas", Shape::List),
+    ("vars", Shape::List),
+    ("sortOptions", Shape::Map),
+    ("resources", Shape::List),
+    ("components", Shape::List),
+    ("crds", Shape::List),
+    ("bases", Shape::List),
+    ("configMapGenerator", Shape::List),
+    ("secretGenerator", Shape::List),
+    ("helmGlobals", Shape::Map),
+    ("helmCharts", Shape::List),
+    ("helmChartInflationGenerator", Shape::List),
+    ("generatorOptions", Shape::Map),
+    ("configurations", Shape::List),
+    ("generators", Shape::List),
+    ("transformers", Shape::List),
+    ("validators", Shape::List),
+    ("buildMetadata", Shape::List),
 ];
 
 /// What one directory builds.
@@ -122,6 +149,8 @@ pub struct Resolver {
     stack: Vec<String>,
     /// For each directory, the kustomization entries that include it.
     included_by: HashMap<String, Vec<Span>>,
+    /// What each path is on disk, asked once (files already loaded need no syscall).
+    kinds: HashMap<String, Kind>,
     /// Findings, each with the directory being built when it was made.
     findings: Vec<(Finding, Option<String>)>,
     reported: HashSet<(String, FileId, u32, u32)>,
@@ -144,6 +173,7 @@ impl Resolver {
             memo: HashMap::new(),
             stack: Vec::new(),
             included_by: HashMap::new(),
+            kinds: HashMap::new(),
             findings: Vec::new(),
             reported: HashSet::new(),
         }
@@ -209,10 +239,23 @@ impl Resolver {
     }
 
     /// True when `dir` holds a kustomization file.
-    pub fn has_kustomization(&self, dir: &str) -> bool {
-        KUSTOMIZATION_FILES.iter().any(|name| {
-            paths::kind(&self.root, &paths::join(dir, name).unwrap_or_default()) == Kind::File
-        })
+    pub fn has_kustomization(&mut self, dir: &str) -> bool {
+        KUSTOMIZATION_FILES
+            .iter()
+            .any(|name| paths::join(dir, name).is_ok_and(|path| self.kind(&path) == Kind::File))
+    }
+
+    /// What `path` is on disk (memoised; a loaded file is known to be a file).
+    fn kind(&mut self, path: &str) -> Kind {
+        if self.loaded.find(path).is_some() {
+            return Kind::File;
+        }
+        if let Some(kind) = self.kinds.get(path) {
+            return *kind;
+        }
+        let kind = paths::kind(&self.root, path);
+        self.kinds.insert(path.to_string(), kind);
+        kind
     }
 
     /// What Flux builds for `dir`: its kustomization, or, when it has none, the
@@ -264,7 +307,7 @@ impl Resolver {
         let present: Vec<String> = KUSTOMIZATION_FILES
             .iter()
             .filter_map(|name| paths::join(dir, name).ok())
-            .filter(|path| paths::kind(&self.root, path) == Kind::File)
+            .filter(|path| self.kind(path) == Kind::File)
             .collect();
         let first = self.yaml_file(present.first()?)?;
         if let Some(second) = present.get(1).and_then(|p| self.yaml_file(p)) {
@@ -314,10 +357,19 @@ impl Resolver {
         }
         for entry in entries {
             let key = entry.key.as_str().unwrap_or("");
-            if !KNOWN_FIELDS.contains(&key) {
-                let hint = KNOWN_FIELDS
+            if let Some((_, shape)) = FIELDS.iter().find(|(name, _)| *name == key) {
+                if !shape.fits(&entry.value) {
+                    self.report(Finding::new(
+                        "kustomize-invalid",
+                        Severity::Error,
+                        entry.value.span,
+                        format!("`{key}` must be {}", shape.name()),
+                    ));
+                }
+            } else {
+                let hint = FIELDS
                     .iter()
-                    .map(|k| (crate::cli::edit_distance(key, k), *k))
+                    .map(|(k, _)| (crate::cli::edit_distance(key, k), *k))
                     .filter(|(d, _)| *d <= 2)
                     .min()
                     .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"));
@@ -343,6 +395,7 @@ impl Resolver {
                 self.accumulate(&mut acc, added);
             }
         }
+        self.check_unevaluated_paths(dir, k);
         let generated = generate::run(self, dir, k, &mut acc);
         self.accumulate(&mut acc, generated);
         for item in list(k, "components") {
@@ -350,6 +403,28 @@ impl Resolver {
         }
         transform::run(self, dir, file, k, &mut acc);
         acc
+    }
+
+    /// Files that fleet-lint reads no meaning from (`crds`, `configurations`,
+    /// `openapi.path`, `replacements[].path`, plugin config files) must still exist.
+    fn check_unevaluated_paths(&mut self, dir: &str, k: &Node) {
+        let plugin_files = ["transformers", "generators", "validators"]
+            .into_iter()
+            .flat_map(|field| list(k, field))
+            .filter(|item| item.as_str().is_some_and(|text| !text.contains('\n')));
+        let replacement_files = list(k, "replacements")
+            .iter()
+            .filter_map(|item| item.get("path"));
+        let files: Vec<&Node> = list(k, "crds")
+            .iter()
+            .chain(list(k, "configurations"))
+            .chain(k.get_path(&["openapi", "path"]))
+            .chain(replacement_files)
+            .chain(plugin_files)
+            .collect();
+        for item in files {
+            self.entry_target(dir, item);
+        }
     }
 
     /// The objects a `resources` / `bases` entry brings in.
@@ -447,7 +522,7 @@ impl Resolver {
             return None;
         }
         let path = self.join_checked(dir, entry, item.span)?;
-        match paths::kind(&self.root, &path) {
+        match self.kind(&path) {
             Kind::File => Some(Target::File(path)),
             Kind::Dir => {
                 if let Some(start) = self.stack.iter().position(|d| paths::contains(&path, d)) {
@@ -611,7 +686,7 @@ impl Resolver {
             let Ok(path) = paths::join(dir, &name) else {
                 continue;
             };
-            match paths::kind(&self.root, &path) {
+            match self.kind(&path) {
                 Kind::Dir if self.has_kustomization(&path) => {
                     let built = (*self.build_kustomization(&path)).clone();
                     self.accumulate(&mut resources, built);
