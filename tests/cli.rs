@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{findings_in, fixture, fleet_lint, lint_json, shared, without_timing};
+use common::{finding_paths, findings_in, fixture, fleet_lint, lint_json, shared, without_timing};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -280,12 +280,7 @@ fn discovery_honours_gitignore_hidden_dirs_and_manifest_names() {
     write("apps/Kustomization", "a: [\n");
     write("apps/app.yml", "a: 1\n");
     let (_, report) = lint_json(root, &[]);
-    let paths: Vec<&str> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let paths = finding_paths(&report);
     assert_eq!(paths, ["apps/Kustomization"]);
     assert_eq!(report["summary"]["files"], 2);
 }
@@ -304,12 +299,7 @@ fn symlinks_stay_inside_the_root_and_loops_do_not_hang() {
     symlink(root, root.join("apps/loop")).expect("symlink");
     symlink(root.join("apps/app.yaml"), root.join("linked.yaml")).expect("symlink");
     let (_, report) = lint_json(root, &[]);
-    let paths: Vec<&str> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let paths = finding_paths(&report);
     assert_eq!(paths, ["apps/app.yaml", "linked.yaml"]);
 }
 

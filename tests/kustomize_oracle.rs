@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{project_root, shared};
+use common::{project_root, shared, subdirs};
 use fleet_lint::kustomize::{KUSTOMIZATION_FILES, Resolver};
 use fleet_lint::load::{LoadOptions, Loaded};
 use fleet_lint::source::{FileId, SourceFile};
@@ -235,15 +235,7 @@ fn fixtures_agree_with_kubectl() {
     if !kubectl_available() {
         return;
     }
-    let fixtures = project_root().join("fixtures");
-    let mut trees: Vec<(String, PathBuf)> = std::fs::read_dir(&fixtures)
-        .expect("fixtures readable")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
-    trees.sort();
-    check(&trees);
+    check(&subdirs(&project_root().join("fixtures")));
 }
 
 #[test]
@@ -254,12 +246,5 @@ fn corpora_agree_with_kubectl() {
     let Some(corpora) = shared("corpora") else {
         return;
     };
-    let mut trees: Vec<(String, PathBuf)> = std::fs::read_dir(&corpora)
-        .expect("corpora readable")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
-    trees.sort();
-    check(&trees);
+    check(&subdirs(&corpora));
 }

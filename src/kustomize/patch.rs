@@ -264,16 +264,8 @@ fn remove(target: &mut Node, path: &[String]) -> Result<Node, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, SourceFile};
-    use crate::yaml::{LoadLimits, load_yaml};
 
-    fn node(text: &str) -> Node {
-        let source = SourceFile::new("t.yaml", text);
-        load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root
-    }
+    use crate::yaml::parse_first as node;
 
     #[test]
     fn strategic_merge_merges_maps_and_containers_by_name() {

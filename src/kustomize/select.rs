@@ -160,16 +160,8 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, SourceFile};
-    use crate::yaml::{LoadLimits, load_yaml};
 
-    fn node(text: &str) -> Node {
-        let source = SourceFile::new("t.yaml", text);
-        load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root
-    }
+    use crate::yaml::parse_first as node;
 
     fn resource(text: &str) -> Resource {
         let n = node(text);

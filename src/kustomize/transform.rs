@@ -12,7 +12,7 @@ use super::{
     Objects, Resolver, Resource, Target, inline, kustomize_treats_as_cluster_scoped, list,
 };
 use crate::diag::{Finding, Severity};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::yaml::{Node, Value};
 
 pub(super) fn run(r: &mut Resolver, dir: &str, file: FileId, k: &Node, objects: &mut Objects) {
@@ -357,37 +357,26 @@ fn rename(acc: &mut [Resource], prefix: Option<&Node>, suffix: Option<&Node>) {
             .find(|(k, o, _)| k == kind && o == old)
             .map(|(_, _, n)| n.clone())
     };
+    let Some(span) = span else { return };
     for resource in acc.iter_mut() {
         if let Some(role_ref) = resource.node.get_mut("roleRef") {
-            let kind = role_ref
-                .get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string();
-            let old = role_ref
-                .get("name")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string();
-            if let (Some(new), Some(span)) = (new_name(&kind, &old), span) {
-                role_ref.set("name", Node::string(&new, span));
-            }
+            follow_rename(role_ref, &new_name, span);
         }
         for subject in subjects_mut(&mut resource.node) {
-            let kind = subject
-                .get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string();
-            let old = subject
-                .get("name")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string();
-            if let (Some(new), Some(span)) = (new_name(&kind, &old), span) {
-                subject.set("name", Node::string(&new, span));
-            }
+            follow_rename(subject, &new_name, span);
         }
+    }
+}
+
+/// Points a `{kind, name}` reference (roleRef, subject) at its target's new name.
+fn follow_rename(
+    reference: &mut Node,
+    new_name: &impl Fn(&str, &str) -> Option<String>,
+    span: Span,
+) {
+    let field = |key| reference.get(key).and_then(Node::as_str).unwrap_or("");
+    if let Some(new) = new_name(field("kind"), field("name")) {
+        reference.set("name", Node::string(&new, span));
     }
 }
 

@@ -217,6 +217,16 @@ fn parse_int(s: &str) -> Option<i64> {
     Some(if neg { -value } else { value })
 }
 
+/// The first document of `text` (tests only).
+#[cfg(test)]
+pub(crate) fn parse_first(text: &str) -> Node {
+    use crate::source::{FileId, SourceFile};
+    let source = SourceFile::new("test.yaml", text);
+    let mut loaded = load_yaml(FileId(0), &source, LoadLimits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    loaded.documents.remove(0).root
+}
+
 /// One YAML document of a file.
 #[derive(Clone, Debug)]
 pub struct Document {

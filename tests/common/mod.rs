@@ -74,3 +74,25 @@ pub fn without_timing(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The `path` of every finding of a JSON report, in report order.
+pub fn finding_paths(report: &Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect()
+}
+
+/// (name, path) of every subdirectory of `dir`, sorted by name.
+pub fn subdirs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} unreadable: {e}", dir.display()))
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    dirs.sort();
+    dirs
+}
