@@ -57,7 +57,7 @@ fn every_corpus_gives_exactly_the_reviewed_findings() {
     for (corpus, expected) in EXPECTED {
         let dir = corpora.join(corpus);
         if !dir.is_dir() {
-            eprintln!("skipped: {} is absent", dir.display());
+            common::say(&format!("skipped: {} is absent", dir.display()));
             continue;
         }
         let (_, report) = lint_json(&dir, &[]);
@@ -72,7 +72,10 @@ fn every_corpus_gives_exactly_the_reviewed_findings() {
         }
         let expected: BTreeMap<String, u64> =
             expected.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        eprintln!("{corpus}: {} files, {counts:?}", report["summary"]["files"]);
+        common::say(&format!(
+            "{corpus}: {} files, {counts:?}",
+            report["summary"]["files"]
+        ));
         if counts != expected {
             failures.push(format!("{corpus}: expected {expected:?}, found {counts:?}"));
         }

@@ -31,7 +31,7 @@ fn kubectl_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: kubectl is not installed");
+        common::say("skipped: kubectl is not installed");
     }
     ok
 }
@@ -216,11 +216,11 @@ fn check(trees: &[(String, PathBuf)]) {
                 )),
             }
         }
-        eprintln!(
+        common::say(&format!(
             "{name}: {} directories, {equal} equal, {reported} fail in kubectl and are reported, {} differ",
             dirs.len(),
             dirs.len() - equal - reported
-        );
+        ));
     }
     assert!(
         failures.is_empty(),

@@ -21,12 +21,19 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
+        say(&format!(
             "skipped: {} is absent (no ../shared beside this checkout)",
             path.display()
-        );
+        ));
         None
     }
+}
+
+/// Writes a line to the real stderr, past the test harness's capture, so that
+/// skip reasons and oracle figures show in a normal `cargo test` run.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The `fleet-lint` binary with colour off.
