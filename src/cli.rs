@@ -15,6 +15,7 @@ use crate::diag::{Place, Severity};
 use crate::discover::relative_path;
 use crate::kustomize::Resolver;
 use crate::load::{LoadOptions, Loaded};
+use crate::report::graph::{self, GraphFormat};
 use crate::report::{self, Format, HumanOptions};
 use crate::rules::{BUILTIN_RULES, rule_info};
 use crate::{LintOptions, LintRun, lint};
@@ -28,7 +29,8 @@ Examples:
   fleet-lint ./fleet --fail-on warning       also fail on warnings
   fleet-lint rules                           list every rule with its default severity
   fleet-lint explain yaml-syntax             what a rule checks and how to fix it
-  fleet-lint build tenants/team-a/production what Flux would build there, as YAML";
+  fleet-lint build tenants/team-a/production what Flux would build there, as YAML
+  fleet-lint graph --format mermaid          the fleet per cluster, as a Mermaid flowchart";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -56,6 +58,18 @@ enum Command {
     },
     /// Print what Kustomize (as Flux runs it) builds for DIR; problems go to stderr.
     Build(BuildArgs),
+    /// Print the fleet as a tree per cluster: Flux Kustomizations, HelmReleases, alerts.
+    Graph(GraphArgs),
+}
+
+#[derive(Args, Debug)]
+struct GraphArgs {
+    /// The fleet repository.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// `text`, `mermaid` (a flowchart for Markdown), `dot` (Graphviz) or `json`.
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Text)]
+    format: GraphFormat,
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +151,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Rules) => print_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Build(args)) => run_build(&args),
+        Some(Command::Graph(args)) => run_graph(&args),
         None => run_lint(&cli.lint),
     };
     match result {
@@ -264,6 +279,21 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
     }
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     Ok(ExitCode::from(u8::from(failed)))
+}
+
+fn run_graph(args: &GraphArgs) -> Result<ExitCode, String> {
+    let run = lint(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    match graph::render(
+        &run.fleet,
+        &run.loaded.store,
+        args.format,
+        &mut io::stdout().lock(),
+    ) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the graph: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// The nearest parent of `dir` holding `.git`, else the current directory when

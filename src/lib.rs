@@ -3,21 +3,25 @@
 //! The pipeline, one stage per module, each using only the stages before it:
 //!
 //! ```text
-//! discover -> load -> resolve -> (model -> rules) -> report
+//! discover -> load -> resolve -> model -> (rules) -> report
 //! ```
 //!
 //! - [`discover`]: the parallel walk that finds manifests;
 //! - [`load`]: reads each file once into the [`source`] store and parses it into
 //!   the spanned [`yaml`] tree;
 //! - [`kustomize`]: resolves every kustomization into the objects it builds;
+//! - [`fleet`]: the model: clusters, the Flux Kustomizations followed on each,
+//!   what lands where and which tenant owns it ([`config`] says what it cannot guess);
 //! - [`rules`]: the rule registry;
 //! - [`diag`]: the finding type (with secret masking) every stage emits;
 //! - [`report`]: human, JSON, SARIF and GitHub renderings, pure functions of findings.
 
 pub mod base64;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod discover;
+pub mod fleet;
 pub mod generate;
 pub mod kustomize;
 pub mod load;
@@ -50,10 +54,12 @@ impl LintOptions {
     }
 }
 
-/// The outcome of a run: every file read and every finding, in report order.
+/// The outcome of a run: every file read, the fleet model, and every finding
+/// in report order.
 #[derive(Debug)]
 pub struct LintRun {
     pub loaded: Loaded,
+    pub fleet: fleet::Fleet,
     pub findings: Vec<Finding>,
 }
 
@@ -75,6 +81,7 @@ pub enum RunError {
     Root(PathBuf, std::io::Error),
     NotADirectory(PathBuf),
     ThreadPool(String),
+    Config(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -89,6 +96,7 @@ impl std::fmt::Display for RunError {
                 )
             }
             RunError::ThreadPool(err) => write!(f, "cannot start worker threads: {err}"),
+            RunError::Config(err) => write!(f, "{err}"),
         }
     }
 }
@@ -107,26 +115,32 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
     pool.install(|| {
         let files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
+        let config = config::load_config(&root).map_err(RunError::Config)?;
         let loaded = load::load_all(&files, &options.load);
-        let (loaded, resolve_findings) = resolve_all(&root, loaded, &options.load);
-        let mut findings = loaded.findings.clone();
+        let mut resolver = kustomize::Resolver::new(root.clone(), loaded, options.load);
+        let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
+        resolve_every_kustomization(&mut resolver);
+        let (loaded, resolve_findings) = resolver.finish();
+        findings.extend(loaded.findings.iter().cloned());
         findings.extend(resolve_findings);
         sort_findings(&mut findings, &loaded);
-        Ok(LintRun { loaded, findings })
+        Ok(LintRun {
+            loaded,
+            fleet,
+            findings,
+        })
     })
 }
 
-/// Builds every directory that holds a kustomization (components are built
-/// by the kustomizations that use them), so every broken reference is found.
-fn resolve_all(root: &Path, loaded: Loaded, options: &LoadOptions) -> (Loaded, Vec<Finding>) {
-    let dirs = kustomize::kustomization_dirs(&loaded);
-    let mut resolver = kustomize::Resolver::new(root.to_path_buf(), loaded, *options);
-    for dir in dirs {
+/// Builds every directory that holds a kustomization, reached by a cluster or
+/// not (components are built by the kustomizations that use them), so every
+/// broken reference is found.
+fn resolve_every_kustomization(resolver: &mut kustomize::Resolver) {
+    for dir in kustomize::kustomization_dirs(resolver.loaded()) {
         if !resolver.is_component_dir(&dir) {
             resolver.build_dir(&dir);
         }
     }
-    resolver.finish()
 }
 
 fn check_root(root: &Path) -> Result<PathBuf, RunError> {

@@ -345,3 +345,22 @@ fn help_has_examples_and_version_is_the_crate_version() {
         .code(0)
         .stdout(format!("fleet-lint {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn config_errors_exit_with_2_and_a_location() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join(".fleet-lint.yaml"),
+        "tenants:\n  rots: [teams]\n",
+    )
+    .expect("write");
+    fleet_lint().arg(dir.path()).assert().code(2).stderr(
+        "fleet-lint: error: .fleet-lint.yaml:2:3: unknown key `rots` (did you mean `roots`?)\n",
+    );
+    std::fs::write(dir.path().join(".fleet-lint.yaml"), "tenants: [\n").expect("write");
+    fleet_lint()
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("fleet-lint: error: .fleet-lint.yaml:"));
+}

@@ -23,7 +23,7 @@ mod select;
 mod transform;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use resource::{ResId, Resource, kustomize_treats_as_cluster_scoped};
@@ -233,9 +233,33 @@ impl Resolver {
         &self.loaded
     }
 
+    /// The kustomization directories built so far.
+    pub fn built_dirs(&self) -> impl Iterator<Item = &str> {
+        self.memo.keys().map(String::as_str)
+    }
+
+    /// The repository root (canonical).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// True when the kustomization of `dir` is a `kind: Component`.
     pub fn is_component_dir(&mut self, dir: &str) -> bool {
         self.is_component(dir)
+    }
+
+    /// The kustomization file of `dir`, if it has one (read if needed).
+    pub fn kustomization_file(&mut self, dir: &str) -> Option<FileId> {
+        let path = KUSTOMIZATION_FILES
+            .iter()
+            .filter_map(|name| paths::join(dir, name).ok())
+            .find(|path| self.kind(path) == Kind::File)?;
+        self.yaml_file(&path)
+    }
+
+    /// What `path` is on disk.
+    pub fn path_kind(&mut self, path: &str) -> Kind {
+        self.kind(path)
     }
 
     /// True when `dir` holds a kustomization file.
@@ -261,11 +285,24 @@ impl Resolver {
     /// What Flux builds for `dir`: its kustomization, or, when it has none, the
     /// kustomization kustomize-controller generates (every manifest below it).
     pub fn build_dir(&mut self, dir: &str) -> Build {
-        let objects = if self.has_kustomization(dir) {
+        self.build_with_overlay(dir, None)
+    }
+
+    /// [`Resolver::build_dir`] with `overlay`, a kustomization-shaped mapping
+    /// from file `FileId` (a Flux Kustomization's `targetNamespace`, `patches`,
+    /// `components`, `namePrefix`/`nameSuffix`, `images`), applied to the
+    /// directory's objects as Flux lays those fields over its top-level kustomization.
+    pub fn build_with_overlay(&mut self, dir: &str, overlay: Option<(&Node, FileId)>) -> Build {
+        let mut objects = if self.has_kustomization(dir) {
             (*self.build_kustomization(dir)).clone()
         } else {
             self.build_generated(dir)
         };
+        if let Some((overlay, file)) = overlay {
+            self.stack.push(dir.to_string());
+            objects = self.run_pipeline(dir, file, overlay, objects);
+            self.stack.pop();
+        }
         Build {
             dir: dir.to_string(),
             resources: objects

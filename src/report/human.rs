@@ -234,6 +234,7 @@ mod tests {
         .with_secret("s3cr3tT0ken");
         let run = LintRun {
             loaded,
+            fleet: Default::default(),
             findings: vec![finding],
         };
         let mut out = Vec::new();

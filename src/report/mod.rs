@@ -4,6 +4,7 @@
 
 pub mod build;
 mod github;
+pub mod graph;
 mod human;
 mod json;
 mod sarif;

@@ -100,6 +100,20 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         doc: rule_doc!("kustomize-not-evaluated"),
         security: false,
     },
+    RuleInfo {
+        id: "external-source",
+        severity: Severity::Info,
+        summary: "A Flux source that is not this repository, whose content is not linted",
+        doc: rule_doc!("external-source"),
+        security: false,
+    },
+    RuleInfo {
+        id: "unreachable",
+        severity: Severity::Info,
+        summary: "Manifest files that no cluster's Flux Kustomizations reach",
+        doc: rule_doc!("unreachable"),
+        security: false,
+    },
 ];
 
 /// The registry entry for `id`, if it is a built-in rule.

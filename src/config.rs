@@ -1,0 +1,253 @@
+//! `.fleet-lint.yaml` at the linted root: what the fleet model cannot guess.
+//!
+//! ```yaml
+//! clusters:                 # default: discovered (flux-system sync, else clusters/*/)
+//!   - name: production
+//!     path: clusters/production
+//! repository:
+//!   urls: [https://github.com/example/fleet]   # GitRepository URLs that mean "this checkout"
+//! tenants:
+//!   roots: [tenants]        # default: [tenants]
+//!   named:                  # default: one tenant per namespace under the roots
+//!     - name: infra
+//!       paths: [tenants/infra]
+//!       namespaces: [infra, infra-*]
+//!       privileged: true    # may hold cluster-scoped RBAC; not held to tenant rules
+//! ```
+//!
+//! Read with fleet-lint's own spanned YAML tree, so every error names its line
+//! and column; unknown keys are errors with a "did you mean".
+
+use std::path::Path;
+
+use crate::source::{FileId, SourceFile};
+use crate::yaml::{LoadLimits, Node, load_yaml};
+
+pub const CONFIG_FILE: &str = ".fleet-lint.yaml";
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub clusters: Vec<ClusterConfig>,
+    pub repository_urls: Vec<String>,
+    pub tenant_roots: Vec<String>,
+    pub tenants: Vec<TenantConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterConfig {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TenantConfig {
+    pub name: String,
+    pub paths: Vec<String>,
+    /// Namespace names; a trailing `*` matches any suffix.
+    pub namespaces: Vec<String>,
+    pub privileged: bool,
+}
+
+impl TenantConfig {
+    pub fn owns_namespace(&self, namespace: &str) -> bool {
+        self.namespaces
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => namespace.starts_with(prefix),
+                None => pattern == namespace,
+            })
+    }
+
+    pub fn owns_path(&self, path: &str) -> bool {
+        self.paths
+            .iter()
+            .any(|p| crate::kustomize::paths::contains(p.trim_end_matches('/'), path))
+    }
+}
+
+impl Config {
+    /// The tenant roots, `tenants` when none is configured.
+    pub fn roots(&self) -> Vec<String> {
+        if self.tenant_roots.is_empty() {
+            vec!["tenants".to_string()]
+        } else {
+            self.tenant_roots.clone()
+        }
+    }
+}
+
+/// Reads `ROOT/.fleet-lint.yaml`; the defaults when there is none.
+pub fn load_config(root: &Path) -> Result<Config, String> {
+    let path = root.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => return Err(format!("cannot read {CONFIG_FILE}: {e}")),
+    };
+    parse_config(&text)
+}
+
+/// Parses the text of a config file.
+pub fn parse_config(text: &str) -> Result<Config, String> {
+    let source = SourceFile::new(CONFIG_FILE, text);
+    let loaded = load_yaml(FileId(0), &source, LoadLimits::default());
+    if let Some(err) = loaded.errors.first() {
+        return Err(located(&err.span.start, &err.message));
+    }
+    let Some(root) = loaded.documents.first().map(|d| &d.root) else {
+        return Ok(Config::default());
+    };
+    let reader = Reader;
+    reader.keys(root, &["clusters", "repository", "tenants"])?;
+    let mut config = Config::default();
+    for item in reader.list(root, "clusters")? {
+        reader.keys(item, &["name", "path"])?;
+        config.clusters.push(ClusterConfig {
+            name: reader.text(item, "name")?.unwrap_or_default(),
+            path: reader
+                .text(item, "path")?
+                .unwrap_or_default()
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string(),
+        });
+    }
+    if let Some(repository) = root.get("repository") {
+        reader.keys(repository, &["urls"])?;
+        config.repository_urls = reader.texts(repository, "urls")?;
+    }
+    if let Some(tenants) = root.get("tenants") {
+        reader.keys(tenants, &["roots", "named"])?;
+        config.tenant_roots = reader
+            .texts(tenants, "roots")?
+            .into_iter()
+            .map(|r| r.trim_end_matches('/').to_string())
+            .collect();
+        for item in reader.list(tenants, "named")? {
+            reader.keys(item, &["name", "paths", "namespaces", "privileged"])?;
+            let Some(name) = reader.text(item, "name")? else {
+                return Err(located(&item.span.start, "a tenant needs a `name`"));
+            };
+            config.tenants.push(TenantConfig {
+                name,
+                paths: reader.texts(item, "paths")?,
+                namespaces: reader.texts(item, "namespaces")?,
+                privileged: reader.flag(item, "privileged")?,
+            });
+        }
+    }
+    Ok(config)
+}
+
+fn located(pos: &crate::source::Pos, message: &str) -> String {
+    format!("{CONFIG_FILE}:{}:{}: {message}", pos.line, pos.col + 1)
+}
+
+/// Typed access to config nodes with located errors.
+struct Reader;
+
+impl Reader {
+    /// Fails on a key not in `allowed`, suggesting the closest one.
+    fn keys(&self, node: &Node, allowed: &[&str]) -> Result<(), String> {
+        let Some(entries) = node.as_map() else {
+            return Err(located(&node.span.start, "expected a mapping"));
+        };
+        for entry in entries {
+            let key = entry.key.as_str().unwrap_or("");
+            if !allowed.contains(&key) {
+                let hint = allowed
+                    .iter()
+                    .map(|k| (crate::cli::edit_distance(key, k), *k))
+                    .filter(|(d, _)| *d <= 3)
+                    .min()
+                    .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"));
+                return Err(located(
+                    &entry.key.span.start,
+                    &format!("unknown key `{key}`{hint}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn list<'n>(&self, node: &'n Node, key: &str) -> Result<&'n [Node], String> {
+        match node.get(key) {
+            None => Ok(&[]),
+            Some(value) if value.is_null() => Ok(&[]),
+            Some(value) => value
+                .as_seq()
+                .ok_or_else(|| located(&value.span.start, &format!("`{key}` must be a list"))),
+        }
+    }
+
+    fn text(&self, node: &Node, key: &str) -> Result<Option<String>, String> {
+        match node.get(key) {
+            None => Ok(None),
+            Some(value) => value
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| located(&value.span.start, &format!("`{key}` must be a string"))),
+        }
+    }
+
+    fn texts(&self, node: &Node, key: &str) -> Result<Vec<String>, String> {
+        self.list(node, key)?
+            .iter()
+            .map(|item| {
+                item.as_str().map(str::to_string).ok_or_else(|| {
+                    located(
+                        &item.span.start,
+                        &format!("`{key}` must be a list of strings"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn flag(&self, node: &Node, key: &str) -> Result<bool, String> {
+        match node.get(key).map(|v| (v, v.as_str())) {
+            None => Ok(false),
+            Some((_, Some("true"))) => Ok(true),
+            Some((_, Some("false"))) => Ok(false),
+            Some((value, _)) => Err(located(
+                &value.span.start,
+                &format!("`{key}` must be true or false"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_section() {
+        let config = parse_config(
+            "clusters:\n  - name: prod\n    path: ./clusters/prod/\nrepository:\n  urls: [https://x/fleet]\ntenants:\n  roots: [teams/]\n  named:\n    - name: infra\n      paths: [teams/infra]\n      namespaces: [infra-*]\n      privileged: true\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            config.clusters,
+            [ClusterConfig {
+                name: "prod".into(),
+                path: "clusters/prod".into()
+            }]
+        );
+        assert_eq!(config.roots(), ["teams"]);
+        assert!(config.tenants[0].privileged && config.tenants[0].owns_namespace("infra-db"));
+        assert!(config.tenants[0].owns_path("teams/infra/base/x.yaml"));
+    }
+
+    #[test]
+    fn unknown_keys_are_located_with_a_suggestion() {
+        let err = parse_config("tenants:\n  rots: [x]\n").expect_err("unknown key");
+        assert_eq!(
+            err,
+            ".fleet-lint.yaml:2:3: unknown key `rots` (did you mean `roots`?)"
+        );
+        let err = parse_config("tenants:\n  named:\n    - name: a\n      privileged: maybe\n")
+            .expect_err("bad flag");
+        assert!(err.starts_with(".fleet-lint.yaml:4:19:"), "{err}");
+    }
+}

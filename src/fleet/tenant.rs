@@ -1,0 +1,90 @@
+//! Who owns an object: a tenant or the platform.
+//!
+//! Tenant content is whatever comes from a file under a tenant root (default
+//! `tenants/`) or from a build whose Flux Kustomization is itself tenant
+//! content. It belongs to the tenant named in the config for its path or
+//! namespace; else to the tenant that owns its namespace (a Flux object's
+//! `targetNamespace` first, then its namespace, `flux-system` excepted); else
+//! to the tenant of the build that brought it (a cluster-scoped object); else
+//! to the folder right under the tenant root.
+
+use crate::config::Config;
+use crate::kustomize::Resource;
+use crate::kustomize::paths;
+use crate::yaml::Node;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    Platform,
+    Tenant { name: String, privileged: bool },
+}
+
+impl Owner {
+    pub fn tenant(&self) -> Option<&str> {
+        match self {
+            Owner::Tenant { name, .. } => Some(name),
+            Owner::Platform => None,
+        }
+    }
+
+    /// Tenant content that tenant rules apply to (not a privileged tenant's).
+    pub fn is_restricted_tenant(&self) -> bool {
+        matches!(
+            self,
+            Owner::Tenant {
+                privileged: false,
+                ..
+            }
+        )
+    }
+}
+
+/// Namespaces that are the platform's, never a tenant's.
+const PLATFORM_NAMESPACES: [&str; 2] = ["flux-system", "kube-system"];
+
+/// The owner of `resource`, defined in the file at `path`, built by a sync owned by `sync_owner`.
+pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config: &Config) -> Owner {
+    if let Some(named) = config.tenants.iter().find(|t| t.owns_path(path)) {
+        return Owner::Tenant {
+            name: named.name.clone(),
+            privileged: named.privileged,
+        };
+    }
+    let roots = config.roots();
+    let root = roots.iter().find(|r| paths::contains(r, path));
+    if root.is_none() && *sync_owner == Owner::Platform {
+        return Owner::Platform;
+    }
+    let target = resource
+        .node
+        .get_path(&["spec", "targetNamespace"])
+        .and_then(Node::as_str);
+    let namespace = [target, Some(resource.namespace())]
+        .into_iter()
+        .flatten()
+        .find(|ns| !ns.is_empty() && !PLATFORM_NAMESPACES.contains(ns));
+    if let Some(namespace) = namespace {
+        return by_namespace(namespace, config);
+    }
+    if let Owner::Tenant { .. } = sync_owner {
+        return sync_owner.clone();
+    }
+    let folder = root
+        .and_then(|r| path.strip_prefix(r.as_str()))
+        .and_then(|rest| rest.trim_start_matches('/').split('/').next())
+        .unwrap_or("");
+    by_namespace(folder, config)
+}
+
+fn by_namespace(namespace: &str, config: &Config) -> Owner {
+    match config.tenants.iter().find(|t| t.owns_namespace(namespace)) {
+        Some(named) => Owner::Tenant {
+            name: named.name.clone(),
+            privileged: named.privileged,
+        },
+        None => Owner::Tenant {
+            name: namespace.to_string(),
+            privileged: false,
+        },
+    }
+}

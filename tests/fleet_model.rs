@@ -1,0 +1,335 @@
+//! The fleet model on the five layouts of the rule contract (and the
+//! example fleet): which clusters, Flux Kustomizations, tenants and objects it
+//! finds; and `fleet-lint graph`.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{fixture, fleet_lint, say, shared, subdirs};
+use fleet_lint::diag::Severity;
+use fleet_lint::fleet::{Fleet, Owner};
+use fleet_lint::{LintOptions, LintRun, lint};
+
+fn run(name: &str) -> LintRun {
+    lint(&LintOptions::new(fixture(name))).expect("lint runs")
+}
+
+/// For each (cluster, owner), the `Kind namespace/name` of its HelmReleases
+/// and Flux Kustomizations, sorted.
+fn placements(fleet: &Fleet) -> BTreeMap<(String, String), Vec<String>> {
+    let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for cluster in &fleet.clusters {
+        for placed in cluster
+            .objects
+            .iter()
+            .filter(|p| p.is_helm_release() || p.is_flux_kustomization())
+        {
+            let owner = match &placed.owner {
+                Owner::Platform => "platform".to_string(),
+                Owner::Tenant { name, privileged } => {
+                    format!("{name}{}", if *privileged { " (privileged)" } else { "" })
+                }
+            };
+            let r = &placed.resource;
+            out.entry((cluster.name.clone(), owner))
+                .or_default()
+                .push(format!("{} {}/{}", r.kind(), r.namespace(), r.name()));
+        }
+    }
+    out.values_mut().for_each(|v| v.sort());
+    out
+}
+
+fn at<'a>(
+    map: &'a BTreeMap<(String, String), Vec<String>>,
+    cluster: &str,
+    owner: &str,
+) -> Vec<&'a str> {
+    map.get(&(cluster.to_string(), owner.to_string()))
+        .map(|v| v.iter().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn cluster_names(fleet: &Fleet) -> Vec<&str> {
+    fleet.clusters.iter().map(|c| c.name.as_str()).collect()
+}
+
+/// No finding above info: the layouts are clean.
+fn assert_clean(run: &LintRun) {
+    let noisy: Vec<_> = run
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .map(|f| f.message().into_owned())
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:#?}");
+}
+
+#[test]
+fn layout_1_example_fleet() {
+    let run = run("example-fleet");
+    assert_eq!(cluster_names(&run.fleet), ["production", "staging"]);
+    let map = placements(&run.fleet);
+    for cluster in ["production", "staging"] {
+        assert_eq!(
+            at(&map, cluster, "team-a"),
+            [
+                "HelmRelease team-a/podinfo",
+                "Kustomization flux-system/team-a"
+            ]
+        );
+        assert_eq!(
+            at(&map, cluster, "team-b"),
+            [
+                "HelmRelease team-b/podinfo",
+                "HelmRelease team-b/redis",
+                "Kustomization flux-system/team-b"
+            ]
+        );
+        let syncs: Vec<(&str, &str)> = run
+            .fleet
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .expect("cluster")
+            .syncs
+            .iter()
+            .map(|s| (s.id.as_str(), s.path.as_str()))
+            .collect();
+        assert!(
+            syncs.contains(&("flux-system/team-a", &*format!("tenants/team-a/{cluster}"))),
+            "{syncs:?}"
+        );
+    }
+    // The ClusterRoleBinding pulled into team-b's build belongs to team-b.
+    let production = &run.fleet.clusters[0];
+    let crb = production
+        .objects
+        .iter()
+        .find(|p| p.resource.kind() == "ClusterRoleBinding" && p.owner != Owner::Platform)
+        .expect("tenant CRB");
+    assert_eq!(crb.owner.tenant(), Some("team-b"));
+    assert!(run.fleet.unreachable.is_empty());
+}
+
+#[test]
+fn layout_2_cluster_dirs_with_a_remote_cluster() {
+    let run = run("layout-2-cluster-dirs");
+    assert_clean(&run);
+    assert_eq!(cluster_names(&run.fleet), ["mgmt"]);
+    let map = placements(&run.fleet);
+    assert_eq!(
+        at(&map, "mgmt", "prod-alpha"),
+        [
+            "HelmRelease prod-alpha/alpha-api",
+            "Kustomization flux-system/alpha"
+        ]
+    );
+    assert_eq!(
+        at(&map, "mgmt", "prod-beta"),
+        [
+            "HelmRelease prod-beta/beta-api",
+            "Kustomization flux-system/beta"
+        ]
+    );
+    assert_eq!(
+        at(&map, "mgmt", "edge-gamma"),
+        [
+            "HelmRelease edge-gamma/gamma-api",
+            "Kustomization flux-system/gamma"
+        ]
+    );
+    let edge = run.fleet.clusters[0]
+        .syncs
+        .iter()
+        .find(|s| s.id == "flux-system/edge-tenants")
+        .expect("edge sync");
+    assert_eq!(edge.kube_config.as_deref(), Some("edge-kubeconfig"));
+    let tenants = run.fleet.clusters[0]
+        .syncs
+        .iter()
+        .find(|s| s.id == "flux-system/tenants")
+        .expect("tenants sync");
+    assert_eq!(tenants.depends_on, ["flux-system/infra"]);
+}
+
+#[test]
+fn layout_3_depends_on_chain() {
+    let run = run("layout-3-depends-on");
+    assert_clean(&run);
+    let cluster = &run.fleet.clusters[0];
+    let depends: BTreeMap<&str, Vec<&str>> = cluster
+        .syncs
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.depends_on.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(depends["flux-system/infra-crds"], Vec::<&str>::new());
+    assert_eq!(
+        depends["flux-system/infra-controllers"],
+        ["flux-system/infra-crds"]
+    );
+    assert_eq!(
+        depends["flux-system/infra-configs"],
+        ["flux-system/infra-controllers"]
+    );
+    assert_eq!(depends["flux-system/team-a"], ["flux-system/infra-configs"]);
+    let map = placements(&run.fleet);
+    assert_eq!(
+        at(&map, "production", "team-a"),
+        ["HelmRelease team-a/web", "HelmRelease team-a/worker"]
+    );
+    assert_eq!(at(&map, "production", "platform").len(), 6, "{map:#?}");
+    assert!(run.fleet.unreachable.is_empty());
+}
+
+#[test]
+fn layout_4_service_dirs_named_in_config() {
+    let run = run("layout-4-service-dirs");
+    assert_clean(&run);
+    let map = placements(&run.fleet);
+    assert_eq!(
+        at(&map, "staging", "checkout"),
+        ["HelmRelease checkout/checkout"]
+    );
+    assert_eq!(
+        at(&map, "staging", "payments"),
+        ["HelmRelease payments/payments"]
+    );
+    let remote: Vec<_> = run
+        .findings
+        .iter()
+        .filter(|f| f.rule == "kustomize-remote-ref")
+        .collect();
+    assert_eq!(remote.len(), 1);
+    assert!(
+        !run.fleet.clusters[0].syncs[0].complete,
+        "a remote base makes the build incomplete"
+    );
+}
+
+#[test]
+fn layout_5_reference_architecture() {
+    let run = run("layout-5-reference");
+    assert_clean(&run);
+    let map = placements(&run.fleet);
+    // The path `./infrastructure/${ENVIRONMENT}` was substituted from the runtime-info ConfigMap.
+    let cluster = &run.fleet.clusters[0];
+    let infra = cluster
+        .syncs
+        .iter()
+        .find(|s| s.id == "flux-system/infra-controllers")
+        .expect("infra sync");
+    assert_eq!(infra.path, "infrastructure/production");
+    assert_eq!(
+        infra.owner,
+        Owner::Tenant {
+            name: "infra".into(),
+            privileged: true
+        }
+    );
+    // Its build was substituted with its own variables: `monitoring-${cluster}`.
+    let crb = cluster
+        .objects
+        .iter()
+        .find(|p| p.resource.kind() == "ClusterRoleBinding")
+        .expect("CRB");
+    assert_eq!(crb.resource.name(), "monitoring-prod");
+    assert_eq!(
+        crb.owner,
+        Owner::Tenant {
+            name: "infra".into(),
+            privileged: true
+        }
+    );
+    assert_eq!(
+        at(&map, "prod", "frontend"),
+        ["Kustomization frontend/flux-frontend"]
+    );
+    let external: Vec<&str> = run
+        .fleet
+        .external_sources
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect();
+    assert_eq!(
+        external,
+        [
+            "GitRepository backend/flux-apps",
+            "GitRepository frontend/flux-apps"
+        ]
+    );
+}
+
+#[test]
+fn graph_as_mermaid_is_stable() {
+    let output = fleet_lint()
+        .args(["graph", "--format", "mermaid"])
+        .arg(fixture("example-fleet"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("flowchart LR\n"));
+    for line in text.lines().skip(1) {
+        let ok = line.starts_with("  ")
+            && (line.contains(" --> ") || (line.contains("[\"") && line.ends_with("\"]")));
+        assert!(ok, "not a flowchart node or edge: {line}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn graph_text_and_json_agree() {
+    let text = fleet_lint()
+        .arg("graph")
+        .arg(fixture("example-fleet"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("      Kustomization flux-system/team-b -> tenants/team-b/production [tenant team-b]\n        HelmRelease team-b/podinfo [tenant team-b]"), "{text}");
+    let json = fleet_lint()
+        .args(["graph", "--format", "json"])
+        .arg(fixture("example-fleet"))
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(json["clusters"][0]["name"], "production");
+    let ks = json["clusters"][0]["kustomizations"]
+        .as_array()
+        .expect("list");
+    assert!(ks.iter().any(|k| k["id"] == "flux-system/team-b"
+        && k["owner"] == "tenant team-b"
+        && k["parent"] == "flux-system/tenants"));
+    let dot = fleet_lint()
+        .args(["graph", "--format", "dot"])
+        .arg(fixture("example-fleet"))
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph fleet {"));
+}
+
+#[test]
+fn corpora_model_figures() {
+    let Some(corpora) = shared("corpora") else {
+        return;
+    };
+    for (name, dir) in subdirs(&corpora) {
+        let run = lint(&LintOptions::new(&dir)).expect("lint runs");
+        let fleet = &run.fleet;
+        let syncs: usize = fleet.clusters.iter().map(|c| c.syncs.len() - 1).sum();
+        let objects: usize = fleet.clusters.iter().map(|c| c.objects.len()).sum();
+        say(&format!(
+            "{name}: {} clusters ({}), {syncs} Flux Kustomizations followed, {objects} objects reached, {} unreachable files, {} external sources",
+            fleet.clusters.len(),
+            cluster_names(fleet).join(", "),
+            fleet.unreachable.len(),
+            fleet.external_sources.len()
+        ));
+    }
+}
