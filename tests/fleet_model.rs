@@ -292,7 +292,7 @@ fn graph_text_and_json_agree() {
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("      Kustomization flux-system/team-b -> tenants/team-b/production [tenant team-b]\n        HelmRelease team-b/podinfo [tenant team-b]"), "{text}");
+    assert!(text.contains("      Kustomization flux-system/team-b -> tenants/team-b/production [tenant team-b]\n        HelmRelease team-b/podinfo (chart from HelmRepository team-b/podinfo) [tenant team-b]"), "{text}");
     let json = fleet_lint()
         .args(["graph", "--format", "json"])
         .arg(fixture("example-fleet"))
@@ -332,4 +332,44 @@ fn corpora_model_figures() {
             fleet.external_sources.len()
         ));
     }
+}
+
+#[test]
+fn missing_flux_paths_and_flux_cycles_are_findings() {
+    let (code, report) = common::lint_json(&fixture("fleet-broken"), &[]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            "kustomize-missing-ref".into(),
+            "clusters/dev/apps.yaml".into(),
+            8
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("kustomize-cycle".into(), "loops/b/loop-a.yaml".into(), 8)),
+        "{found:?}"
+    );
+    let cycle = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "kustomize-cycle")
+        .expect("cycle");
+    assert_eq!(
+        cycle["message"],
+        "Flux Kustomizations include each other on cluster dev: flux-system/flux-system -> flux-system/loop-a -> flux-system/loop-b -> flux-system/loop-a"
+    );
 }

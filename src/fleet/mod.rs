@@ -9,6 +9,7 @@
 //! tenant, or the platform) and its sync chain. Words as in the rule
 //! contract (`mission-rules.md`).
 
+pub mod helm;
 mod source;
 pub mod substitute;
 mod tenant;

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::fleet::helm::HelmRelease;
 use crate::fleet::{Cluster, Fleet, Owner, Placed};
 use crate::source::SourceStore;
 
@@ -42,7 +43,12 @@ fn object_label(placed: &Placed) -> String {
         .node
         .get_path(&["spec", "providerRef", "name"])
         .and_then(crate::yaml::Node::as_str);
-    let target = provider.map_or(String::new(), |p| format!(" -> Provider {p}"));
+    let chart = HelmRelease::of(r).and_then(|h| h.chart_source());
+    let target = match (provider, chart) {
+        (Some(p), _) => format!(" -> Provider {p}"),
+        (None, Some(chart)) => format!(" (chart from {chart})"),
+        (None, None) => String::new(),
+    };
     format!("{} {}/{}{target}", r.kind(), r.namespace(), r.name())
 }
 
