@@ -14,7 +14,7 @@ mod source;
 pub mod substitute;
 mod tenant;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 use crate::config::Config;
@@ -41,6 +41,8 @@ pub struct Cluster {
     /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root.
     pub syncs: Vec<Sync>,
     pub objects: Vec<Placed>,
+    /// (kind, namespace, name) -> first index in `objects`.
+    index: HashMap<(String, String, String), usize>,
 }
 
 /// A Flux Kustomization as followed on one cluster.
@@ -98,6 +100,25 @@ pub struct Fleet {
 }
 
 impl Cluster {
+    /// The first object of `kind` named `namespace/name` on this cluster.
+    pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&Placed> {
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        self.index.get(&key).map(|&i| &self.objects[i])
+    }
+
+    fn push(&mut self, placed: Placed) -> usize {
+        let r = &placed.resource;
+        let key = (
+            r.kind().to_string(),
+            r.namespace().to_string(),
+            r.name().to_string(),
+        );
+        let index = self.objects.len();
+        self.index.entry(key).or_insert(index);
+        self.objects.push(placed);
+        index
+    }
+
     /// The syncs from the root down to `sync`.
     pub fn sync_chain(&self, sync: usize) -> Vec<usize> {
         let mut chain = vec![sync];
@@ -254,6 +275,7 @@ impl Builder<'_> {
             entry: entry.clone(),
             syncs: Vec::new(),
             objects: Vec::new(),
+            index: HashMap::new(),
         };
         let root_id = sync_object
             .as_ref()
@@ -303,11 +325,8 @@ impl Builder<'_> {
         let namespace = field("namespace")
             .or_else(|| sync_object.map(|r| r.namespace().to_string()))
             .unwrap_or_else(|| "flux-system".into());
-        let source = cluster.objects.iter().map(|o| &o.resource).find(|r| {
-            r.kind() == "GitRepository" && r.name() == name && r.namespace() == namespace
-        });
-        if let Some(source) = source {
-            self.locality.learn_bootstrap(source);
+        if let Some(source) = cluster.find("GitRepository", &namespace, &name) {
+            self.locality.learn_bootstrap(&source.resource);
         }
     }
 
@@ -446,11 +465,11 @@ impl Builder<'_> {
                 owner,
             };
             let is_ks = placed.is_flux_kustomization();
-            cluster.objects.push(placed);
+            let object = cluster.push(placed);
             if is_ks {
                 pending.push(Pending {
                     parent: sync,
-                    object: cluster.objects.len() - 1,
+                    object,
                 });
             }
         }
@@ -470,12 +489,7 @@ impl Builder<'_> {
         {
             let kind = from.get("kind").and_then(Node::as_str).unwrap_or("");
             let name = from.get("name").and_then(Node::as_str).unwrap_or("");
-            let found = cluster.objects.iter().find(|o| {
-                o.resource.kind() == kind
-                    && o.resource.name() == name
-                    && o.resource.namespace() == ks.namespace()
-            });
-            if let Some(found) = found {
+            if let Some(found) = cluster.find(kind, ks.namespace(), name) {
                 vars.extend(data_of(&found.resource));
             }
         }
@@ -505,11 +519,7 @@ impl Builder<'_> {
         let namespace = Some(field("namespace"))
             .filter(|n| !n.is_empty())
             .unwrap_or(ks.namespace());
-        let source = cluster
-            .objects
-            .iter()
-            .map(|o| &o.resource)
-            .find(|r| r.kind() == kind && r.name() == name && r.namespace() == namespace);
+        let source = cluster.find(kind, namespace, name).map(|o| &o.resource);
         let path = secure_join(
             ks.node
                 .get_path(&["spec", "path"])
