@@ -257,6 +257,17 @@ impl Builder<'_> {
                 ),
             ));
         }
+        // An alias copies its anchor's whole subtree: the copy must fit under the
+        // depth cap too, or chains of aliases would nest without bound.
+        if self.stack.len() + depth_of(target) > self.limits.max_depth {
+            return Err(self.error_at(
+                start,
+                format!(
+                    "aliases nest deeper than {} levels; fleet-lint stops reading this file",
+                    self.limits.max_depth
+                ),
+            ));
+        }
         self.alias_nodes_used += size;
         let mut node = target.clone();
         node.span = self.span(start, end);
@@ -338,6 +349,21 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
     own
 }
 
+/// The nesting depth of a tree (a scalar is 0), without recursion.
+fn depth_of(node: &Node) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(node, 0)];
+    while let Some((n, depth)) = todo.pop() {
+        deepest = deepest.max(depth);
+        match &n.value {
+            Value::Scalar(..) => {}
+            Value::Seq(items) => todo.extend(items.iter().map(|i| (i, depth + 1))),
+            Value::Map(entries) => todo.extend(entries.iter().map(|e| (&e.value, depth + 1))),
+        }
+    }
+    deepest
+}
+
 /// Counts the nodes of a tree, stopping early once `limit` is passed.
 fn count_nodes(node: &Node, limit: usize) -> usize {
     let mut count = 0;
@@ -405,6 +431,28 @@ mod tests {
         assert_eq!(obj.get("x").unwrap().as_str(), Some("1"));
         assert_eq!(obj.get("y").unwrap().as_str(), Some("3"));
         assert!(obj.get("<<").is_none());
+    }
+
+    #[test]
+    fn alias_chains_cannot_nest_past_the_cap() {
+        // Each line nests the previous anchor 100 levels deeper.
+        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(100), "]".repeat(100));
+        for i in 1..10 {
+            text.push_str(&format!(
+                "a{i}: &a{i} {}*a{}{}\n",
+                "[".repeat(100),
+                i - 1,
+                "]".repeat(100)
+            ));
+        }
+        let out = load(&text);
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        assert!(
+            out.errors[0]
+                .message
+                .contains("aliases nest deeper than 256")
+        );
+        assert_eq!(out.errors[0].span.start.line, 3);
     }
 
     #[test]
