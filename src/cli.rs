@@ -114,6 +114,9 @@ struct LintArgs {
     /// Print findings only, without the summary line.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Skip (and report) files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     max_file_size: u64,
@@ -168,6 +171,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let mut options = LintOptions::new(&args.path);
     options.jobs = args.jobs.unwrap_or(0);
     options.load.max_file_size = args.max_file_size;
+    options.config = args.config.clone();
     let run = lint(&options).map_err(|e| e.to_string())?;
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {

@@ -87,6 +87,13 @@ pub fn load_config(root: &Path) -> Result<Config, String> {
     parse_config(&text)
 }
 
+/// Reads the config file at `path` (which must exist).
+pub fn load_config_file(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_config(&text)
+}
+
 /// Parses the text of a config file.
 pub fn parse_config(text: &str) -> Result<Config, String> {
     let source = SourceFile::new(CONFIG_FILE, text);

@@ -98,6 +98,21 @@ impl Finding {
         self
     }
 
+    /// Adds the related locations of `other` (a finding at the same place)
+    /// that this one does not have yet.
+    pub fn absorb_related(&mut self, other: Finding) {
+        for related in other.related {
+            if !self.related.contains(&related) {
+                self.related.push(related);
+            }
+        }
+        for secret in other.secrets {
+            if !self.secrets.contains(&secret) {
+                self.secrets.push(secret);
+            }
+        }
+    }
+
     pub fn message(&self) -> Cow<'_, str> {
         self.mask(&self.message)
     }

@@ -3,7 +3,7 @@
 //! The pipeline, one stage per module, each using only the stages before it:
 //!
 //! ```text
-//! discover -> load -> resolve -> model -> (rules) -> report
+//! discover -> load -> resolve -> model -> rules -> report
 //! ```
 //!
 //! - [`discover`]: the parallel walk that finds manifests;
@@ -12,7 +12,7 @@
 //! - [`kustomize`]: resolves every kustomization into the objects it builds;
 //! - [`fleet`]: the model: clusters, the Flux Kustomizations followed on each,
 //!   what lands where and which tenant owns it ([`config`] says what it cannot guess);
-//! - [`rules`]: the rule registry;
+//! - [`rules`]: the rule registry, and the rules that read the fleet model;
 //! - [`diag`]: the finding type (with secret masking) every stage emits;
 //! - [`report`]: human, JSON, SARIF and GitHub renderings, pure functions of findings.
 
@@ -42,6 +42,8 @@ pub struct LintOptions {
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
     pub load: LoadOptions,
+    /// The config file; `None` means `.fleet-lint.yaml` at the root, if any.
+    pub config: Option<PathBuf>,
 }
 
 impl LintOptions {
@@ -50,6 +52,7 @@ impl LintOptions {
             root: root.into(),
             jobs: 0,
             load: LoadOptions::default(),
+            config: None,
         }
     }
 }
@@ -115,7 +118,11 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
     pool.install(|| {
         let files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
-        let config = config::load_config(&root).map_err(RunError::Config)?;
+        let config = match &options.config {
+            Some(path) => config::load_config_file(path),
+            None => config::load_config(&root),
+        }
+        .map_err(RunError::Config)?;
         let loaded = load::load_all(&files, &options.load);
         let mut resolver = kustomize::Resolver::new(root.clone(), loaded, options.load);
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
@@ -123,6 +130,12 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         let (loaded, resolve_findings) = resolver.finish();
         findings.extend(loaded.findings.iter().cloned());
         findings.extend(resolve_findings);
+        findings.extend(rules::run_fleet_rules(&rules::RuleContext {
+            fleet: &fleet,
+            store: &loaded.store,
+            files: &loaded.files,
+            config: &config,
+        }));
         sort_findings(&mut findings, &loaded);
         Ok(LintRun {
             loaded,

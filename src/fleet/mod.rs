@@ -12,7 +12,7 @@
 pub mod helm;
 mod source;
 pub mod substitute;
-mod tenant;
+pub mod tenant;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -670,17 +670,18 @@ fn unreachable_finding(resolver: &Resolver, files: &[FileId]) -> Option<Finding>
     let names: BTreeSet<&str> = files.iter().take(5).map(|f| &*store.get(*f).path).collect();
     let more = files.len().saturating_sub(names.len());
     let listed = names.into_iter().collect::<Vec<_>>().join(", ");
-    let message = if more > 0 {
-        format!(
-            "{} manifest files reach no cluster: {listed} and {more} more; only the rules that need no cluster check them",
-            files.len()
-        )
-    } else {
-        format!(
-            "{} manifest files reach no cluster: {listed}; only the rules that need no cluster check them",
-            files.len()
-        )
+    let count = match files.len() {
+        1 => "1 manifest file reaches".to_string(),
+        n => format!("{n} manifest files reach"),
     };
+    let and_more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "{count} no cluster: {listed}{and_more}; only the rules that need no cluster check them"
+    );
     let finding = Finding::new(
         "unreachable",
         Severity::Info,

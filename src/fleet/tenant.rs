@@ -40,7 +40,7 @@ impl Owner {
 }
 
 /// Namespaces that are the platform's, never a tenant's.
-const PLATFORM_NAMESPACES: [&str; 2] = ["flux-system", "kube-system"];
+pub const PLATFORM_NAMESPACES: [&str; 2] = ["flux-system", "kube-system"];
 
 /// The owner of `resource`, defined in the file at `path`, built by a sync owned by `sync_owner`.
 pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config: &Config) -> Owner {

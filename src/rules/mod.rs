@@ -1,7 +1,81 @@
 //! The rule registry: every rule's stable id, default severity, one-line
-//! summary and documentation (`rules/<id>.md`, embedded in the binary).
+//! summary and documentation (`rules/<id>.md`, embedded in the binary); and
+//! the rules that need the fleet model, one file each.
+//!
+//! A fleet rule reads the model and returns findings; the same source
+//! location found on several clusters or builds becomes one finding, with the
+//! places it lands as related locations.
 
-use crate::diag::Severity;
+mod tenant_cluster_rbac;
+mod tenant_service_account;
+
+use std::collections::HashMap;
+
+use crate::config::Config;
+use crate::diag::{Finding, Severity};
+use crate::fleet::{Cluster, Fleet, Placed};
+use crate::source::{SourceStore, Span};
+use crate::yaml::LoadedFile;
+
+/// What a fleet rule can read.
+pub struct RuleContext<'a> {
+    pub fleet: &'a Fleet,
+    pub store: &'a SourceStore,
+    /// Parsed documents of every file, by file id.
+    pub files: &'a [LoadedFile],
+    pub config: &'a Config,
+}
+
+/// The rules that need the fleet model.
+const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 2] =
+    [tenant_service_account::check, tenant_cluster_rbac::check];
+
+/// Runs every fleet rule; one finding per rule and source location.
+pub fn run_fleet_rules(ctx: &RuleContext) -> Vec<Finding> {
+    collapse(FLEET_CHECKS.iter().flat_map(|check| check(ctx)).collect())
+}
+
+/// Merges findings of the same rule at the same place (the same object seen on
+/// several clusters or through several overlays), keeping all related locations.
+fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: HashMap<(String, Span), usize> = HashMap::new();
+    for finding in findings {
+        match index.get(&(finding.rule.to_string(), finding.span)) {
+            Some(&i) => out[i].absorb_related(finding),
+            None => {
+                index.insert((finding.rule.to_string(), finding.span), out.len());
+                out.push(finding);
+            }
+        }
+    }
+    out
+}
+
+/// Where `placed` lands: the `spec.path` of the nearest Flux Kustomization
+/// that applies it, and a message naming the cluster and that Kustomization.
+fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
+    for sync in cluster.sync_chain(placed.sync).into_iter().rev() {
+        let sync = &cluster.syncs[sync];
+        if let Some(object) = sync.object {
+            let node = &cluster.objects[object].resource.node;
+            let span = node
+                .get_path(&["spec", "path"])
+                .map_or_else(|| node.headline(), |n| n.span);
+            return (
+                span,
+                format!(
+                    "lands on cluster {} through Kustomization {}",
+                    cluster.name, sync.id
+                ),
+            );
+        }
+    }
+    (
+        placed.resource.node.headline(),
+        format!("lands on cluster {}", cluster.name),
+    )
+}
 
 /// What users see of a rule in `fleet-lint rules`, `explain` and SARIF.
 #[derive(Clone, Copy, Debug)]
@@ -99,6 +173,20 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         summary: "A kustomize feature that fleet-lint does not evaluate (helmCharts, replacements, plugins)",
         doc: rule_doc!("kustomize-not-evaluated"),
         security: false,
+    },
+    RuleInfo {
+        id: "tenant-service-account",
+        severity: Severity::Error,
+        summary: "A tenant Flux Kustomization or HelmRelease without its own serviceAccountName",
+        doc: rule_doc!("tenant-service-account"),
+        security: true,
+    },
+    RuleInfo {
+        id: "tenant-cluster-rbac",
+        severity: Severity::Error,
+        summary: "A ClusterRoleBinding (or ClusterRole) in a tenant's content",
+        doc: rule_doc!("tenant-cluster-rbac"),
+        security: true,
     },
     RuleInfo {
         id: "external-source",

@@ -1,0 +1,165 @@
+//! `tenant-service-account`: every tenant Flux Kustomization and HelmRelease
+//! sets `spec.serviceAccountName` (after overlays and patches), and names a
+//! ServiceAccount the fleet defines in one of the tenant's namespaces.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{RuleContext, landing};
+use crate::diag::{Finding, Severity};
+use crate::fleet::tenant::PLATFORM_NAMESPACES;
+use crate::fleet::{Owner, Placed};
+use crate::yaml::Node;
+
+pub const ID: &str = "tenant-service-account";
+
+pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let service_accounts = service_accounts_by_namespace(ctx);
+    let namespaces = tenant_namespaces(ctx);
+    let mut findings = Vec::new();
+    for cluster in &ctx.fleet.clusters {
+        for placed in cluster
+            .objects
+            .iter()
+            .filter(|p| is_reconciler(p) && p.owner.is_restricted_tenant())
+        {
+            let Some(tenant) = placed.owner.tenant() else {
+                continue;
+            };
+            let finding = match service_account(placed) {
+                None => missing(ctx, placed, tenant),
+                Some((name, span)) => {
+                    // Flux impersonates the ServiceAccount in the object's own
+                    // namespace; the contract also accepts any namespace of the tenant.
+                    let own = service_accounts.contains(&(placed.resource.namespace(), name));
+                    let defined = own
+                        || namespaces.get(tenant).is_some_and(|nss| {
+                            nss.iter()
+                                .any(|ns| service_accounts.contains(&(ns.as_str(), name)))
+                        });
+                    if defined {
+                        continue;
+                    }
+                    Finding::new(
+                        ID,
+                        Severity::Warning,
+                        span,
+                        format!(
+                            "{} of tenant {tenant} runs as ServiceAccount `{name}`, which the fleet defines in no namespace of {tenant}",
+                            describe(placed)
+                        ),
+                    )
+                    .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name")
+                }
+            };
+            findings
+                .push(finding.with_related(landing(cluster, placed).0, landing(cluster, placed).1));
+        }
+    }
+    findings
+}
+
+/// Flux objects that the controllers reconcile with an identity.
+fn is_reconciler(placed: &Placed) -> bool {
+    placed.is_flux_kustomization() || placed.is_helm_release()
+}
+
+fn describe(placed: &Placed) -> String {
+    let r = &placed.resource;
+    format!("{} {}/{}", r.kind(), r.namespace(), r.name())
+}
+
+/// The non-empty `spec.serviceAccountName` and its span.
+fn service_account(placed: &Placed) -> Option<(&str, crate::source::Span)> {
+    let node = placed
+        .resource
+        .node
+        .get_path(&["spec", "serviceAccountName"])?;
+    node.as_str()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| (s, node.span))
+}
+
+fn missing(ctx: &RuleContext, placed: &Placed, tenant: &str) -> Finding {
+    let node = &placed.resource.node;
+    let span = node
+        .get_path(&["spec", "serviceAccountName"])
+        .map_or_else(|| node.headline(), |n| n.span);
+    let in_source = source_service_account(ctx, placed);
+    let what = if in_source.is_some() {
+        "loses spec.serviceAccountName to an overlay"
+    } else {
+        "sets no spec.serviceAccountName"
+    };
+    let finding = Finding::new(
+        ID,
+        Severity::Error,
+        span,
+        format!(
+            "{} of tenant {tenant} {what}: Flux reconciles it as its own cluster-admin identity",
+            describe(placed)
+        ),
+    )
+    .with_help("set spec.serviceAccountName to the tenant's reconciler ServiceAccount");
+    match in_source {
+        Some(span) => finding.with_related(span, "set here, removed by an overlay patch"),
+        None => finding,
+    }
+}
+
+/// The span of a non-empty `spec.serviceAccountName` in the object's source
+/// document (before overlays), if it has one.
+fn source_service_account(ctx: &RuleContext, placed: &Placed) -> Option<crate::source::Span> {
+    let origin = placed.resource.origin;
+    let documents = &ctx.files.get(origin.file.0 as usize)?.documents;
+    let source = documents.iter().find(|d| d.root.span == origin)?;
+    let node = source.root.get_path(&["spec", "serviceAccountName"])?;
+    node.as_str()
+        .filter(|s| !s.trim().is_empty())
+        .map(|_| node.span)
+}
+
+/// (namespace, name) of every ServiceAccount on any cluster.
+fn service_accounts_by_namespace<'a>(ctx: &'a RuleContext) -> HashSet<(&'a str, &'a str)> {
+    ctx.fleet
+        .clusters
+        .iter()
+        .flat_map(|c| &c.objects)
+        .filter(|p| p.resource.kind() == "ServiceAccount" && p.resource.api_version() == "v1")
+        .map(|p| (p.resource.namespace(), p.resource.name()))
+        .collect()
+}
+
+/// For each tenant, the namespaces of its objects (and one named after it),
+/// platform namespaces (`flux-system`, where tenant Kustomizations often live) excepted.
+fn tenant_namespaces(ctx: &RuleContext) -> HashMap<String, HashSet<String>> {
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for placed in ctx.fleet.clusters.iter().flat_map(|c| &c.objects) {
+        if let Owner::Tenant { name, .. } = &placed.owner {
+            let set = out.entry(name.clone()).or_default();
+            set.insert(name.clone());
+            let ns = placed.resource.namespace();
+            if !ns.is_empty() && !PLATFORM_NAMESPACES.contains(&ns) {
+                set.insert(ns.to_string());
+            }
+            if let Some(target) = placed
+                .resource
+                .node
+                .get_path(&["spec", "targetNamespace"])
+                .and_then(Node::as_str)
+            {
+                set.insert(target.to_string());
+            }
+        }
+    }
+    for named in &ctx.config.tenants {
+        let set = out.entry(named.name.clone()).or_default();
+        set.extend(
+            named
+                .namespaces
+                .iter()
+                .filter(|n| !n.ends_with('*'))
+                .cloned(),
+        );
+    }
+    out
+}

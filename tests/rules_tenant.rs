@@ -1,0 +1,179 @@
+//! The tenant rules on their failing and passing fixtures (`fixtures/rules/<rule>/`):
+//! rule, path, line, message and related locations; a snapshot of each failing
+//! fixture's report.
+
+mod common;
+
+use common::{fixture, fleet_lint, lint_json, without_timing};
+use serde_json::Value;
+
+fn findings_of(fixture_name: &str, rule: &str) -> Vec<Value> {
+    let (_, report) = lint_json(&fixture(fixture_name), &[]);
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+/// (path, line, severity) of each finding.
+fn places(findings: &[Value]) -> Vec<(&str, u64, &str)> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
+fn snapshot_of(fixture_name: &str) -> String {
+    let output = fleet_lint()
+        .arg(fixture(fixture_name))
+        .output()
+        .expect("runs");
+    without_timing(&String::from_utf8_lossy(&output.stdout))
+}
+
+#[test]
+fn tenant_service_account_fails_where_the_built_object_has_none() {
+    let found = findings_of(
+        "rules/tenant-service-account/fail",
+        "tenant-service-account",
+    );
+    assert_eq!(
+        places(&found),
+        [
+            ("tenants/team-a/releases.yaml", 2, "error"),
+            ("tenants/team-a/releases.yaml", 23, "warning"),
+            ("tenants/team-a/releases.yaml", 33, "error")
+        ]
+    );
+    assert_eq!(
+        found[0]["message"],
+        "HelmRelease team-a/api of tenant team-a sets no spec.serviceAccountName: Flux reconciles it as its own cluster-admin identity"
+    );
+    assert_eq!(
+        found[2]["message"],
+        "HelmRelease team-a/web of tenant team-a loses spec.serviceAccountName to an overlay: Flux reconciles it as its own cluster-admin identity"
+    );
+    assert_eq!(
+        (
+            found[2]["related"][0]["line"].as_u64(),
+            found[2]["related"][0]["message"].as_str()
+        ),
+        (Some(39), Some("set here, removed by an overlay patch"))
+    );
+    assert_eq!(
+        found[1]["message"],
+        "HelmRelease team-a/worker of tenant team-a runs as ServiceAccount `worker`, which the fleet defines in no namespace of team-a"
+    );
+    // Where it lands: the tenant's Flux Kustomization on cluster dev.
+    assert_eq!(found[0]["related"][0]["path"], "tenants/dev/team-a.yaml");
+    assert_eq!(
+        found[0]["related"][0]["message"],
+        "lands on cluster dev through Kustomization team-a/team-a"
+    );
+    insta::assert_snapshot!(snapshot_of("rules/tenant-service-account/fail"));
+}
+
+#[test]
+fn tenant_service_account_passes_patched_privileged_and_platform_objects() {
+    let (code, report) = lint_json(&fixture("rules/tenant-service-account/pass"), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn tenant_cluster_rbac_fails_on_defined_and_pulled_in_cluster_rbac() {
+    let found = findings_of("rules/tenant-cluster-rbac/fail", "tenant-cluster-rbac");
+    assert_eq!(
+        places(&found),
+        [
+            ("infrastructure/rbac/crb.yaml", 2, "error"),
+            ("tenants/team-a/cluster-rbac.yaml", 2, "warning"),
+            ("tenants/team-a/cluster-rbac.yaml", 11, "error"),
+            ("tenants/team-c/leftover-crb.yaml", 3, "error"),
+        ]
+    );
+    let pulled = &found[0];
+    assert_eq!(
+        pulled["message"],
+        "ClusterRoleBinding shared-viewers belongs to tenant team-b: it grants cluster-wide permissions, which a tenant must never hold"
+    );
+    assert_eq!(
+        pulled["related"][0]["path"],
+        "tenants/team-b/kustomization.yaml"
+    );
+    assert_eq!(pulled["related"][0]["line"], 3);
+    assert_eq!(
+        pulled["related"][0]["message"],
+        "pulled into the tenant's build here"
+    );
+    insta::assert_snapshot!(snapshot_of("rules/tenant-cluster-rbac/fail"));
+}
+
+#[test]
+fn tenant_cluster_rbac_passes_rolebindings_platform_and_privileged_rbac() {
+    let (code, report) = lint_json(&fixture("rules/tenant-cluster-rbac/pass"), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn the_example_fleet_reports_its_deliberate_tenant_violations_once() {
+    let (_, report) = lint_json(&fixture("example-fleet"), &[]);
+    let tenant: Vec<(&str, &str, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("tenant-")))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["path"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tenant,
+        [
+            (
+                "tenant-cluster-rbac",
+                "infrastructure/rbac/platform-admins.yaml",
+                2
+            ),
+            (
+                "tenant-service-account",
+                "tenants/team-b/base/redis.yaml",
+                3
+            )
+        ]
+    );
+    // One finding for both clusters: each is a related location.
+    let redis = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "tenant-service-account")
+        .expect("finding");
+    let landings: Vec<&str> = redis["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .collect();
+    assert_eq!(
+        landings,
+        [
+            "lands on cluster production through Kustomization flux-system/team-b",
+            "lands on cluster staging through Kustomization flux-system/team-b"
+        ]
+    );
+}
