@@ -11,8 +11,11 @@
 //! known gaps: d2-fleet syncs itself as an OCI artifact (set `repository.urls`
 //! to follow it) and flux2-kustomize-helm-example uses ArtifactGenerator
 //! ExternalArtifacts, which the model does not follow, hence its `unreachable`
-//! files. The Flux team's and ControlPlane's reference fleets have no warning
-//! or error.
+//! files. `tenant-alert-coverage`: d1-fleet and flux2-multi-tenancy define no
+//! Alert at all (nor do the repositories their tenants sync from), so their
+//! tenant Kustomizations page nobody: true by the rule contract. Apart from
+//! that, the Flux team's and ControlPlane's reference fleets have no warning or
+//! error.
 
 mod common;
 
@@ -24,7 +27,10 @@ use common::{lint_json, shared};
 const EXPECTED: &[(&str, &[(&str, u64)])] = &[
     (
         "controlplaneio-fluxcd__d1-fleet",
-        &[("external-source:info", 4)],
+        &[
+            ("external-source:info", 4),
+            ("tenant-alert-coverage:error", 3),
+        ],
     ),
     ("controlplaneio-fluxcd__d2-apps", &[]),
     (
@@ -38,7 +44,10 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
     ),
     (
         "fluxcd__flux2-multi-tenancy",
-        &[("external-source:info", 2)],
+        &[
+            ("external-source:info", 2),
+            ("tenant-alert-coverage:error", 1),
+        ],
     ),
     (
         "k8s-at-home__flux-cluster-template",

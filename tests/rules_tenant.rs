@@ -150,10 +150,16 @@ fn the_example_fleet_reports_its_deliberate_tenant_violations_once() {
                 2
             ),
             (
+                "tenant-alert-coverage",
+                "tenants/team-b/base/podinfo.yaml",
+                11
+            ),
+            ("tenant-alert-coverage", "tenants/team-b/base/redis.yaml", 3),
+            (
                 "tenant-service-account",
                 "tenants/team-b/base/redis.yaml",
                 3
-            )
+            ),
         ]
     );
     // One finding for both clusters: each is a related location.
@@ -176,4 +182,67 @@ fn the_example_fleet_reports_its_deliberate_tenant_violations_once() {
             "lands on cluster staging through Kustomization flux-system/team-b"
         ]
     );
+}
+
+#[test]
+fn tenant_alert_coverage_says_which_check_failed() {
+    let found = findings_of("rules/tenant-alert-coverage/fail", "tenant-alert-coverage");
+    let got: Vec<(&str, u64, &str, &str)> = found
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "tenants/team-a/app.yaml",
+                8,
+                "error",
+                "HelmRelease team-a/web of tenant team-a is watched by no Alert"
+            ),
+            (
+                "tenants/team-b/app.yaml",
+                8,
+                "error",
+                "HelmRelease team-b/web of tenant team-b is watched only by Alert flux-system/team-b, which is suspended"
+            ),
+            (
+                "tenants/team-c/app.yaml",
+                8,
+                "error",
+                "HelmRelease team-c/web of tenant team-c is watched only by Alert flux-system/team-c, which sends to Provider `opsgenie`, which does not exist in namespace flux-system on this cluster"
+            ),
+            (
+                "tenants/team-d/app.yaml",
+                8,
+                "error",
+                "HelmRelease team-d/web of tenant team-d is watched only by Alert flux-system/team-d, which has eventSeverity `warning` (only `error` and `info` forward error events)"
+            ),
+            (
+                "tenants/team-e/app.yaml",
+                8,
+                "warning",
+                "HelmRelease team-e/web of tenant team-e is watched only by Alerts whose exclusionList may drop error events (`.*error.*`)"
+            ),
+        ]
+    );
+    assert_eq!(
+        found[0]["related"][0]["message"],
+        "lands on cluster dev through Kustomization team-a/team-a; there it is watched by no Alert"
+    );
+    insta::assert_snapshot!(snapshot_of("rules/tenant-alert-coverage/fail"));
+}
+
+#[test]
+fn tenant_alert_coverage_passes_names_labels_and_default_severity() {
+    let (code, report) = lint_json(&fixture("rules/tenant-alert-coverage/pass"), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], Value::Array(Vec::new()));
 }

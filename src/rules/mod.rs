@@ -6,6 +6,7 @@
 //! location found on several clusters or builds becomes one finding, with the
 //! places it lands as related locations.
 
+mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_service_account;
 
@@ -27,8 +28,11 @@ pub struct RuleContext<'a> {
 }
 
 /// The rules that need the fleet model.
-const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 2] =
-    [tenant_service_account::check, tenant_cluster_rbac::check];
+const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 3] = [
+    tenant_service_account::check,
+    tenant_cluster_rbac::check,
+    tenant_alert_coverage::check,
+];
 
 /// Runs every fleet rule; one finding per rule and source location.
 pub fn run_fleet_rules(ctx: &RuleContext) -> Vec<Finding> {
@@ -187,6 +191,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         summary: "A ClusterRoleBinding (or ClusterRole) in a tenant's content",
         doc: rule_doc!("tenant-cluster-rbac"),
         security: true,
+    },
+    RuleInfo {
+        id: "tenant-alert-coverage",
+        severity: Severity::Error,
+        summary: "A tenant Flux Kustomization or HelmRelease whose failures page nobody",
+        doc: rule_doc!("tenant-alert-coverage"),
+        security: false,
     },
     RuleInfo {
         id: "external-source",

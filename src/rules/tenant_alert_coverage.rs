@@ -1,0 +1,195 @@
+//! `tenant-alert-coverage`: every tenant Flux Kustomization and HelmRelease,
+//! on every cluster it lands on, is watched by an Alert on that cluster that
+//! is not suspended, forwards errors, and sends to an existing, active
+//! Provider in the Alert's namespace.
+
+use super::{RuleContext, landing};
+use crate::diag::{Finding, Severity};
+use crate::fleet::{Cluster, Placed};
+use crate::kustomize::Resource;
+use crate::yaml::Node;
+
+pub const ID: &str = "tenant-alert-coverage";
+
+const NOTIFICATION_GROUP: &str = "notification.toolkit.fluxcd.io";
+
+/// How well the Alerts of one cluster cover one object.
+enum Coverage {
+    Covered,
+    /// Covered, but every covering Alert has an `exclusionList` that may drop errors.
+    MaybeExcluded(String),
+    Uncovered(String),
+}
+
+pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for cluster in &ctx.fleet.clusters {
+        let alerts: Vec<&Resource> = cluster
+            .objects
+            .iter()
+            .map(|p| &p.resource)
+            .filter(|r| is_notification(r, "Alert"))
+            .collect();
+        for placed in cluster.objects.iter().filter(|p| {
+            (p.is_flux_kustomization() || p.is_helm_release()) && p.owner.is_restricted_tenant()
+        }) {
+            let tenant = placed.owner.tenant().unwrap_or_default();
+            let (severity, reason) = match coverage(cluster, &alerts, placed) {
+                Coverage::Covered => continue,
+                Coverage::MaybeExcluded(reason) => (Severity::Warning, reason),
+                Coverage::Uncovered(reason) => (Severity::Error, reason),
+            };
+            let r = &placed.resource;
+            let message = format!(
+                "{} {}/{} of tenant {tenant} {reason}",
+                r.kind(),
+                r.namespace(),
+                r.name()
+            );
+            let (span, landed) = landing(cluster, placed);
+            findings.push(
+                Finding::new(ID, severity, r.node.headline(), message)
+                    .with_help("add an eventSources entry for it to an Alert (eventSeverity error or info) whose Provider pages the tenant's on-call")
+                    .with_related(span, format!("{landed}; there it {reason}")),
+            );
+        }
+    }
+    findings
+}
+
+fn is_notification(resource: &Resource, kind: &str) -> bool {
+    resource.kind() == kind && resource.group_version().0 == NOTIFICATION_GROUP
+}
+
+fn suspended(resource: &Resource) -> bool {
+    resource
+        .node
+        .get_path(&["spec", "suspend"])
+        .and_then(Node::as_str)
+        == Some("true")
+}
+
+/// Whether some Alert of `cluster` covers `placed`, and if not, why.
+fn coverage(cluster: &Cluster, alerts: &[&Resource], placed: &Placed) -> Coverage {
+    let watching: Vec<&Resource> = alerts
+        .iter()
+        .copied()
+        .filter(|a| watches(a, &placed.resource))
+        .collect();
+    let Some(first) = watching.first() else {
+        return Coverage::Uncovered("is watched by no Alert".into());
+    };
+    let problems: Vec<Option<String>> = watching
+        .iter()
+        .map(|alert| alert_problem(cluster, alert))
+        .collect();
+    let working: Vec<&&Resource> = watching
+        .iter()
+        .zip(&problems)
+        .filter(|(_, p)| p.is_none())
+        .map(|(a, _)| a)
+        .collect();
+    if working.is_empty() {
+        let reason = problems.into_iter().flatten().next().unwrap_or_default();
+        return Coverage::Uncovered(format!(
+            "is watched only by Alert {}/{}, which {reason}",
+            first.namespace(),
+            first.name()
+        ));
+    }
+    match working
+        .iter()
+        .map(|a| drops_errors(a))
+        .collect::<Option<Vec<String>>>()
+    {
+        Some(patterns) => Coverage::MaybeExcluded(format!(
+            "is watched only by Alerts whose exclusionList may drop error events (`{}`)",
+            patterns.join("`, `")
+        )),
+        None => Coverage::Covered,
+    }
+}
+
+/// True when one of the Alert's event sources matches the object.
+fn watches(alert: &Resource, object: &Resource) -> bool {
+    let sources = alert
+        .node
+        .get_path(&["spec", "eventSources"])
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    sources.iter().any(|source| {
+        let field = |key| source.get(key).and_then(Node::as_str);
+        let namespace = field("namespace")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(alert.namespace());
+        let labels_match = source
+            .get("matchLabels")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .all(|pair| {
+                pair.key
+                    .as_str()
+                    .is_some_and(|k| object.metadata_value("labels", k) == pair.value.as_str())
+            });
+        field("kind") == Some(object.kind())
+            && matches!(field("name"), Some(name) if name == "*" || name == object.name())
+            && namespace == object.namespace()
+            && labels_match
+    })
+}
+
+/// Why an Alert that watches an object would not deliver its error events.
+fn alert_problem(cluster: &Cluster, alert: &Resource) -> Option<String> {
+    if suspended(alert) {
+        return Some("is suspended".into());
+    }
+    let severity = alert
+        .node
+        .get_path(&["spec", "eventSeverity"])
+        .and_then(Node::as_str)
+        .unwrap_or("info");
+    if severity != "info" && severity != "error" {
+        return Some(format!(
+            "has eventSeverity `{severity}` (only `error` and `info` forward error events)"
+        ));
+    }
+    let provider = alert
+        .node
+        .get_path(&["spec", "providerRef", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    match cluster
+        .find("Provider", alert.namespace(), provider)
+        .map(|p| &p.resource)
+    {
+        Some(p) if is_notification(p, "Provider") && suspended(p) => {
+            Some(format!("sends to Provider {provider}, which is suspended"))
+        }
+        Some(p) if is_notification(p, "Provider") => None,
+        _ => Some(format!(
+            "sends to Provider `{provider}`, which does not exist in namespace {} on this cluster",
+            alert.namespace()
+        )),
+    }
+}
+
+/// The `exclusionList` entries that obviously drop error events, if any.
+fn drops_errors(alert: &Resource) -> Option<String> {
+    let entries = alert
+        .node
+        .get_path(&["spec", "exclusionList"])
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    let risky: Vec<&str> = entries
+        .iter()
+        .filter_map(Node::as_str)
+        .filter(|e| {
+            let lower = e.to_ascii_lowercase();
+            matches!(lower.as_str(), ".*" | ".+" | "^.*$")
+                || lower.contains("error")
+                || lower.contains("fail")
+        })
+        .collect();
+    (!risky.is_empty()).then(|| risky.join("`, `"))
+}
