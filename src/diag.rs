@@ -95,6 +95,12 @@ impl Finding {
         if !value.is_empty() {
             self.secrets.push(value.into());
         }
+        // A block scalar's value is de-indented, so in the source its lines stand
+        // apart: mask each of them too.
+        if value.contains('\n') {
+            let lines = value.lines().map(str::trim).filter(|l| l.len() >= 4);
+            self.secrets.extend(lines.map(Into::into));
+        }
         self
     }
 
@@ -136,16 +142,14 @@ impl Finding {
         out
     }
 
-    /// `text` with every secret overwritten by `*`, byte for byte, so that
-    /// offsets into it stay valid (for source snippets).
+    /// The secrets this finding registered.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|s| &**s)
+    }
+
+    /// `text` with this finding's secrets overwritten (see [`mask_source`]).
     pub fn mask_source<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut out = Cow::Borrowed(text);
-        for secret in &self.secrets {
-            if out.contains(&**secret) {
-                out = Cow::Owned(out.replace(&**secret, &"*".repeat(secret.len())));
-            }
-        }
-        out
+        mask_source(text, self.secrets())
     }
 
     /// The order of every report: path, line, column, rule, message.
@@ -158,6 +162,22 @@ impl Finding {
             &self.message,
         )
     }
+}
+
+/// `text` with every secret overwritten by `*`, byte for byte, so that offsets
+/// into it stay valid (for source snippets, which show neighbouring lines: pass
+/// every secret of the run, not only the finding's own).
+pub fn mask_source<'t, 's>(
+    text: &'t str,
+    secrets: impl IntoIterator<Item = &'s str>,
+) -> Cow<'t, str> {
+    let mut out = Cow::Borrowed(text);
+    for secret in secrets {
+        if !secret.is_empty() && out.contains(secret) {
+            out = Cow::Owned(out.replace(secret, &"*".repeat(secret.len())));
+        }
+    }
+    out
 }
 
 /// A finding's place as reports print it: root-relative path, 1-based line and
@@ -272,6 +292,12 @@ mod tests {
         assert_eq!(f.help().unwrap(), "rotate ********");
         assert_eq!(f.related().next().unwrap().1, "see ********");
         assert_eq!(f.mask_source("a: hunter2\n"), "a: *******\n");
+        let block =
+            Finding::new("r", Severity::Error, span, "m").with_secret("line-one\nline-two\n");
+        assert_eq!(
+            block.mask_source("k: |\n    line-one\n    line-two\n"),
+            "k: |\n    ********\n    ********\n"
+        );
     }
 
     #[test]

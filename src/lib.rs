@@ -134,6 +134,7 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             fleet: &fleet,
             store: &loaded.store,
             files: &loaded.files,
+            loaded: &loaded,
             config: &config,
         }));
         sort_findings(&mut findings, &loaded);

@@ -12,7 +12,7 @@ use miette::{
 
 use super::plural;
 use crate::LintRun;
-use crate::diag::{Finding, Place, Severity};
+use crate::diag::{Finding, Place, Severity, mask_source};
 use crate::source::{SourceFile, SourceStore, Span};
 
 /// Terminal choices for the human format.
@@ -40,8 +40,10 @@ pub fn render(
         .with_width(options.width)
         .with_links(false);
     let store = &run.loaded.store;
+    // Snippets show neighbouring lines: mask every secret of the run in each.
+    let secrets: Vec<&str> = run.findings.iter().flat_map(Finding::secrets).collect();
     for finding in &run.findings {
-        let report = Report::new(finding, store);
+        let report = Report::new(finding, store, &secrets);
         let mut text = String::new();
         handler
             .render_report(&mut text, &report)
@@ -86,7 +88,7 @@ struct Report {
 }
 
 impl Report {
-    fn new(finding: &Finding, store: &SourceStore) -> Report {
+    fn new(finding: &Finding, store: &SourceStore, secrets: &[&str]) -> Report {
         let file = store.get(finding.span.file);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             None,
@@ -100,7 +102,7 @@ impl Report {
                     source_span(span),
                 ));
             } else {
-                elsewhere.push(Report::related(finding, span, message.into_owned(), store));
+                elsewhere.push(Report::related(span, message.into_owned(), store, secrets));
             }
         }
         let mut message = finding.message().into_owned();
@@ -117,20 +119,20 @@ impl Report {
             severity: finding.severity,
             message,
             help: finding.help().map(|h| h.into_owned()),
-            source: masked_source(finding, &file.path, &file.text),
+            source: masked_source(&file.path, &file.text, secrets),
             labels,
             elsewhere,
         }
     }
 
-    fn related(finding: &Finding, span: Span, message: String, store: &SourceStore) -> Report {
+    fn related(span: Span, message: String, store: &SourceStore, secrets: &[&str]) -> Report {
         let file = store.get(span.file);
         Report {
             rule: String::new(),
             severity: Severity::Info,
             message: message.clone(),
             help: None,
-            source: masked_source(finding, &file.path, &file.text),
+            source: masked_source(&file.path, &file.text, secrets),
             labels: vec![LabeledSpan::new_with_span(Some(message), source_span(span))],
             elsewhere: Vec::new(),
         }
@@ -145,8 +147,11 @@ fn snippet_fits(file: &SourceFile, span: Span) -> bool {
     file.line_text(span.start.line).len() <= MAX_SNIPPET_LINE
 }
 
-fn masked_source(finding: &Finding, path: &str, text: &str) -> NamedSource<String> {
-    NamedSource::new(path, finding.mask_source(text).into_owned())
+fn masked_source(path: &str, text: &str, secrets: &[&str]) -> NamedSource<String> {
+    NamedSource::new(
+        path,
+        mask_source(text, secrets.iter().copied()).into_owned(),
+    )
 }
 
 fn source_span(span: Span) -> SourceSpan {

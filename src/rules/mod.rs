@@ -6,6 +6,7 @@
 //! location found on several clusters or builds becomes one finding, with the
 //! places it lands as related locations.
 
+mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_service_account;
@@ -15,23 +16,27 @@ use std::collections::HashMap;
 use crate::config::Config;
 use crate::diag::{Finding, Severity};
 use crate::fleet::{Cluster, Fleet, Placed};
+use crate::load::Loaded;
 use crate::source::{SourceStore, Span};
 use crate::yaml::LoadedFile;
 
-/// What a fleet rule can read.
+/// What a rule can read.
 pub struct RuleContext<'a> {
     pub fleet: &'a Fleet,
     pub store: &'a SourceStore,
     /// Parsed documents of every file, by file id.
     pub files: &'a [LoadedFile],
+    /// Every file read, for lookups by path.
+    pub loaded: &'a Loaded,
     pub config: &'a Config,
 }
 
-/// The rules that need the fleet model.
-const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 3] = [
+/// The rules (those that read the fleet model, and those that read source files).
+const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 4] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
+    plaintext_secret::check,
 ];
 
 /// Runs every fleet rule; one finding per rule and source location.
@@ -198,6 +203,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         summary: "A tenant Flux Kustomization or HelmRelease whose failures page nobody",
         doc: rule_doc!("tenant-alert-coverage"),
         security: false,
+    },
+    RuleInfo {
+        id: "plaintext-secret",
+        severity: Severity::Error,
+        summary: "A credential committed in clear text (Secret, secretGenerator, webhook URL, key shapes)",
+        doc: rule_doc!("plaintext-secret"),
+        security: true,
     },
     RuleInfo {
         id: "external-source",
