@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match write_fleet(&PathBuf::from(&dir), &FleetSpec::new(tenants)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gen_fleet: cannot write {dir}: {e}");
             ExitCode::FAILURE

@@ -17,29 +17,80 @@ pub struct FleetSpec {
     pub tenants: usize,
     /// Apps (HelmReleases) per tenant.
     pub apps_per_tenant: usize,
+    /// Seed violations of the core rules into some tenants (see [`seed_of`]).
+    pub seeded: bool,
 }
 
 impl FleetSpec {
+    /// A clean fleet of `tenants` tenants.
     pub fn new(tenants: usize) -> FleetSpec {
         FleetSpec {
             tenants,
             apps_per_tenant: 3,
+            seeded: false,
+        }
+    }
+
+    /// The same fleet with violations seeded.
+    pub fn seeded(tenants: usize) -> FleetSpec {
+        FleetSpec {
+            seeded: true,
+            ..FleetSpec::new(tenants)
         }
     }
 }
 
+/// A violation of a core rule seeded into one tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seed {
+    /// Its first HelmRelease has no `serviceAccountName`.
+    MissingServiceAccount,
+    /// Its base holds a ClusterRoleBinding.
+    ClusterRoleBinding,
+    /// No Alert watches its HelmReleases.
+    Unalerted,
+    /// Its base holds a Secret with a clear value.
+    PlaintextSecret,
+}
+
+/// The seed of tenant `index` in a seeded fleet: tenants 1, 3, 5 and 7 of every ten.
+pub fn seed_of(index: usize) -> Option<Seed> {
+    match index % 10 {
+        1 => Some(Seed::MissingServiceAccount),
+        3 => Some(Seed::ClusterRoleBinding),
+        5 => Some(Seed::Unalerted),
+        7 => Some(Seed::PlaintextSecret),
+        _ => None,
+    }
+}
+
+/// A finding a seeded fleet must produce: (rule, path, line).
+pub type Expected = (&'static str, String, u32);
+
+fn seed(spec: &FleetSpec, index: usize) -> Option<Seed> {
+    if spec.seeded { seed_of(index) } else { None }
+}
+
 const CLUSTERS: [&str; 2] = ["production", "staging"];
 
-/// Writes a fleet repository described by `spec` under `root` (created if needed).
-pub fn write_fleet(root: &Path, spec: &FleetSpec) -> io::Result<()> {
+/// Writes a fleet repository described by `spec` under `root` (created if
+/// needed); returns the core-rule findings its seeded violations must give.
+pub fn write_fleet(root: &Path, spec: &FleetSpec) -> io::Result<Vec<Expected>> {
     for cluster in CLUSTERS {
         write_cluster(root, cluster)?;
     }
     write_infrastructure(root, spec)?;
+    let mut expected = Vec::new();
     for index in 0..spec.tenants {
-        write_tenant(root, &tenant_name(index), spec)?;
+        expected.extend(write_tenant(
+            root,
+            &tenant_name(index),
+            spec,
+            seed(spec, index),
+        )?);
     }
-    Ok(())
+    expected.sort();
+    Ok(expected)
 }
 
 /// The name of the `index`th generated tenant.
@@ -173,7 +224,7 @@ spec:
 /// tenant's Flux Kustomization and HelmReleases.
 fn alerts(spec: &FleetSpec) -> String {
     let mut sources = String::from("    - kind: Kustomization\n      name: '*'\n");
-    for index in 0..spec.tenants {
+    for index in (0..spec.tenants).filter(|&i| seed(spec, i) != Some(Seed::Unalerted)) {
         let team = tenant_name(index);
         sources.push_str(&format!(
             "    - kind: HelmRelease\n      name: '*'\n      namespace: {team}\n"
@@ -199,7 +250,13 @@ spec:
         .join("---\n")
 }
 
-fn write_tenant(root: &Path, team: &str, spec: &FleetSpec) -> io::Result<()> {
+fn write_tenant(
+    root: &Path,
+    team: &str,
+    spec: &FleetSpec,
+    seed: Option<Seed>,
+) -> io::Result<Vec<Expected>> {
+    let mut expected = Vec::new();
     let base = format!("tenants/{team}/base");
     let mut resources = vec!["namespace.yaml".to_string(), "rbac.yaml".to_string()];
     write(
@@ -237,7 +294,21 @@ subjects:
     )?;
     for app in 0..spec.apps_per_tenant {
         let file = format!("app-{app}.yaml");
-        write(root, &format!("{base}/{file}"), &helm_release(team, app))?;
+        let without_sa = app == 0 && seed == Some(Seed::MissingServiceAccount);
+        write(
+            root,
+            &format!("{base}/{file}"),
+            &helm_release(team, app, !without_sa),
+        )?;
+        if without_sa {
+            expected.push(("tenant-service-account", format!("{base}/{file}"), 2));
+        }
+        if seed == Some(Seed::Unalerted) {
+            expected.push(("tenant-alert-coverage", format!("{base}/{file}"), 2));
+        }
+        resources.push(file);
+    }
+    if let Some(file) = seeded_file(root, &base, team, seed, &mut expected)? {
         resources.push(file);
     }
     write(
@@ -284,7 +355,7 @@ spec:
             ),
         )?;
     }
-    Ok(())
+    Ok(expected)
 }
 
 fn kustomization(namespace: Option<&str>, resources: &[String]) -> String {
@@ -299,7 +370,44 @@ fn kustomization(namespace: Option<&str>, resources: &[String]) -> String {
     text
 }
 
-fn helm_release(team: &str, app: usize) -> String {
+/// The extra file of a ClusterRoleBinding or plaintext-Secret seed.
+fn seeded_file(
+    root: &Path,
+    base: &str,
+    team: &str,
+    seed: Option<Seed>,
+    expected: &mut Vec<Expected>,
+) -> io::Result<Option<String>> {
+    let (file, text, rule, line) = match seed {
+        Some(Seed::ClusterRoleBinding) => (
+            "cluster-rbac.yaml",
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {team}-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: {team}\n    namespace: {team}\n"
+            ),
+            "tenant-cluster-rbac",
+            2,
+        ),
+        Some(Seed::PlaintextSecret) => (
+            "db-secret.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {team}\nstringData:\n  password: Zx9-{team}-Qw7pL2\n"
+            ),
+            "plaintext-secret",
+            7,
+        ),
+        _ => return Ok(None),
+    };
+    write(root, &format!("{base}/{file}"), &text)?;
+    expected.push((rule, format!("{base}/{file}"), line));
+    Ok(Some(file.to_string()))
+}
+
+fn helm_release(team: &str, app: usize, with_service_account: bool) -> String {
+    let service_account = if with_service_account {
+        format!("  serviceAccountName: {team}\n")
+    } else {
+        String::new()
+    };
     format!(
         "apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -310,8 +418,7 @@ metadata:
     app.kubernetes.io/part-of: {team}
 spec:
   interval: 10m
-  serviceAccountName: {team}
-  chart:
+{service_account}  chart:
     spec:
       chart: podinfo
       version: \"6.x\"
