@@ -64,6 +64,20 @@ pub struct LintRun {
     pub loaded: Loaded,
     pub fleet: fleet::Fleet,
     pub findings: Vec<Finding>,
+    /// How long each stage took (for benchmarks; never part of a report).
+    pub timings: StageTimings,
+}
+
+/// Wall time of each pipeline stage of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimings {
+    /// Discover and load (read + parse) every manifest.
+    pub load: std::time::Duration,
+    /// The fleet model, including resolving the builds the clusters use.
+    pub model: std::time::Duration,
+    /// Resolving the kustomizations no cluster reached.
+    pub resolve_rest: std::time::Duration,
+    pub rules: std::time::Duration,
 }
 
 impl LintRun {
@@ -116,6 +130,14 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         .map_err(|e| RunError::ThreadPool(e.to_string()))?;
     let threads = pool.current_num_threads();
     pool.install(|| {
+        let mut timings = StageTimings::default();
+        let mut clock = std::time::Instant::now();
+        let mut lap = || {
+            let now = std::time::Instant::now();
+            let elapsed = now - clock;
+            clock = now;
+            elapsed
+        };
         let files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
         let config = match &options.config {
@@ -124,10 +146,13 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         }
         .map_err(RunError::Config)?;
         let loaded = load::load_all(&files, &options.load);
+        timings.load = lap();
         let mut resolver = kustomize::Resolver::new(root.clone(), loaded, options.load);
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
+        timings.model = lap();
         resolve_every_kustomization(&mut resolver);
         let (loaded, resolve_findings) = resolver.finish();
+        timings.resolve_rest = lap();
         findings.extend(loaded.findings.iter().cloned());
         findings.extend(resolve_findings);
         findings.extend(rules::run_fleet_rules(&rules::RuleContext {
@@ -138,10 +163,12 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             config: &config,
         }));
         sort_findings(&mut findings, &loaded);
+        timings.rules = lap();
         Ok(LintRun {
             loaded,
             fleet,
             findings,
+            timings,
         })
     })
 }

@@ -241,6 +241,7 @@ mod tests {
             loaded,
             fleet: Default::default(),
             findings: vec![finding],
+            timings: Default::default(),
         };
         let mut out = Vec::new();
         let options = HumanOptions {

@@ -3,6 +3,8 @@
 //! is not suspended, forwards errors, and sends to an existing, active
 //! Provider in the Alert's namespace.
 
+use std::collections::HashMap;
+
 use super::{RuleContext, landing};
 use crate::diag::{Finding, Severity};
 use crate::fleet::{Cluster, Placed};
@@ -24,12 +26,7 @@ enum Coverage {
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
-        let alerts: Vec<&Resource> = cluster
-            .objects
-            .iter()
-            .map(|p| &p.resource)
-            .filter(|r| is_notification(r, "Alert"))
-            .collect();
+        let alerts = EventSources::of(cluster);
         for placed in cluster.objects.iter().filter(|p| {
             (p.is_flux_kustomization() || p.is_helm_release()) && p.owner.is_restricted_tenant()
         }) {
@@ -69,13 +66,82 @@ fn suspended(resource: &Resource) -> bool {
         == Some("true")
 }
 
+/// The event sources of a cluster's Alerts, indexed by (kind, namespace):
+/// each object is checked against the few sources that can match it.
+struct EventSources<'c> {
+    by_kind_namespace: HashMap<(&'c str, &'c str), Vec<(usize, &'c Node)>>,
+    alerts: Vec<&'c Resource>,
+}
+
+impl<'c> EventSources<'c> {
+    fn of(cluster: &'c Cluster) -> EventSources<'c> {
+        let alerts: Vec<&Resource> = cluster
+            .objects
+            .iter()
+            .map(|p| &p.resource)
+            .filter(|r| is_notification(r, "Alert"))
+            .collect();
+        let mut by_kind_namespace: HashMap<(&str, &str), Vec<(usize, &Node)>> = HashMap::new();
+        for (index, alert) in alerts.iter().enumerate() {
+            let sources = alert
+                .node
+                .get_path(&["spec", "eventSources"])
+                .and_then(Node::as_seq);
+            for source in sources.unwrap_or_default() {
+                let field = |key| source.get(key).and_then(Node::as_str);
+                let namespace = field("namespace")
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(alert.namespace());
+                let key = (field("kind").unwrap_or(""), namespace);
+                by_kind_namespace
+                    .entry(key)
+                    .or_default()
+                    .push((index, source));
+            }
+        }
+        EventSources {
+            by_kind_namespace,
+            alerts,
+        }
+    }
+
+    /// The Alerts with an event source that matches `object` (each once, in order).
+    fn watching(&self, object: &Resource) -> Vec<&'c Resource> {
+        let key = (object.kind(), object.namespace());
+        let candidates = self
+            .by_kind_namespace
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut indexes: Vec<usize> = candidates
+            .iter()
+            .filter(|(_, source)| source_matches(source, object))
+            .map(|(i, _)| *i)
+            .collect();
+        indexes.dedup();
+        indexes.into_iter().map(|i| self.alerts[i]).collect()
+    }
+}
+
+/// Whether an event source (already matched on kind and namespace) matches
+/// `object` by name (or `*`) and by `matchLabels`.
+fn source_matches(source: &Node, object: &Resource) -> bool {
+    let name = source.get("name").and_then(Node::as_str);
+    let labels = source
+        .get("matchLabels")
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    matches!(name, Some(n) if n == "*" || n == object.name())
+        && labels.iter().all(|pair| {
+            pair.key
+                .as_str()
+                .is_some_and(|k| object.metadata_value("labels", k) == pair.value.as_str())
+        })
+}
+
 /// Whether some Alert of `cluster` covers `placed`, and if not, why.
-fn coverage(cluster: &Cluster, alerts: &[&Resource], placed: &Placed) -> Coverage {
-    let watching: Vec<&Resource> = alerts
-        .iter()
-        .copied()
-        .filter(|a| watches(a, &placed.resource))
-        .collect();
+fn coverage(cluster: &Cluster, alerts: &EventSources, placed: &Placed) -> Coverage {
+    let watching = alerts.watching(&placed.resource);
     let Some(first) = watching.first() else {
         return Coverage::Uncovered("is watched by no Alert".into());
     };
@@ -108,35 +174,6 @@ fn coverage(cluster: &Cluster, alerts: &[&Resource], placed: &Placed) -> Coverag
         )),
         None => Coverage::Covered,
     }
-}
-
-/// True when one of the Alert's event sources matches the object.
-fn watches(alert: &Resource, object: &Resource) -> bool {
-    let sources = alert
-        .node
-        .get_path(&["spec", "eventSources"])
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
-    sources.iter().any(|source| {
-        let field = |key| source.get(key).and_then(Node::as_str);
-        let namespace = field("namespace")
-            .filter(|n| !n.is_empty())
-            .unwrap_or(alert.namespace());
-        let labels_match = source
-            .get("matchLabels")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .all(|pair| {
-                pair.key
-                    .as_str()
-                    .is_some_and(|k| object.metadata_value("labels", k) == pair.value.as_str())
-            });
-        field("kind") == Some(object.kind())
-            && matches!(field("name"), Some(name) if name == "*" || name == object.name())
-            && namespace == object.namespace()
-            && labels_match
-    })
 }
 
 /// Why an Alert that watches an object would not deliver its error events.
