@@ -143,6 +143,21 @@ spec:
         &format!("{dir}/flux-system/kustomization.yaml"),
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n",
     )?;
+    write(
+        root,
+        &format!("{dir}/notification-keys.yaml"),
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: notification-keys
+  namespace: flux-system
+stringData:
+  pagerduty_routing_key: ENC[AES256_GCM,data:ZmFrZQ==,iv:aXY=,tag:dGFn,type:str]
+sops:
+  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]
+  version: 3.8.1
+",
+    )?;
     for (name, path, depends) in [
         ("infrastructure", "./infrastructure".to_string(), None),
         (
@@ -173,6 +188,9 @@ spec:
   postBuild:
     substitute:
       cluster_name: {cluster}
+    substituteFrom:
+      - kind: Secret
+        name: notification-keys
 "
             ),
         )?;

@@ -22,7 +22,7 @@ fn human_output_shows_the_snippet_and_a_summary() {
     assert!(text.contains("first defined here"), "{text}");
     let last = text.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("6 errors, 0 warnings in 37 files ("),
+        last.starts_with("6 errors, 0 warnings in 39 files ("),
         "{last}"
     );
 }
@@ -68,7 +68,7 @@ fn json_output_has_the_documented_fields() {
         (Some(9), Some(17))
     );
     assert_eq!(report["summary"]["errors"], 6);
-    assert_eq!(report["summary"]["files"], 37);
+    assert_eq!(report["summary"]["files"], 39);
 }
 
 #[test]

@@ -18,7 +18,10 @@
 //! (`talos/integrations/cilium/cilium.yaml`) commits three Secrets in clear,
 //! with the CA and TLS private keys (`ca.key`, `tls.key`); the certificates
 //! beside them count too, as the contract says "any non-empty value". The 26
-//! SOPS-encrypted documents of xunholy and 32 of toboshii are not reported. Apart from
+//! SOPS-encrypted documents of xunholy and 32 of toboshii are not reported.
+//! `deprecated-api`: every hit is a Flux API version removed by Flux 2.7-2.9
+//! (HelmRelease v2beta1, Kustomization v1beta2, sources v1beta1/v1beta2, ...) in
+//! the older repositories. Apart from
 //! that, the Flux team's and ControlPlane's reference fleets have no warning or
 //! error.
 
@@ -52,6 +55,7 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
         &[
             ("external-source:info", 2),
             ("tenant-alert-coverage:error", 1),
+            ("deprecated-api:error", 1),
         ],
     ),
     (
@@ -59,6 +63,7 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
         &[
             ("kustomize-missing-ref:error", 8),
             ("kustomize-remote-ref:info", 4),
+            ("deprecated-api:error", 33),
         ],
     ),
     (
@@ -69,9 +74,10 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
             ("kustomize-not-evaluated:info", 1),
             ("kustomize-remote-ref:info", 22),
             ("unreachable:info", 1),
+            ("deprecated-api:error", 110),
         ],
     ),
-    ("vterdunov__frs-k8s-fleet", &[]),
+    ("vterdunov__frs-k8s-fleet", &[("deprecated-api:error", 9)]),
     (
         "xunholy__k8s-gitops",
         &[

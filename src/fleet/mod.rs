@@ -67,6 +67,9 @@ pub struct Sync {
     /// The Secret or ConfigMap named by `spec.kubeConfig`: the build is applied
     /// to that remote cluster, not to this one.
     pub kube_config: Option<String>,
+    /// Non-optional `substituteFrom` objects the fleet does not define (made out
+    /// of band?): `Kind name`.
+    pub missing_substitute_from: Vec<String>,
 }
 
 /// An object on a cluster.
@@ -292,6 +295,7 @@ impl Builder<'_> {
             complete: true,
             unresolved: Vec::new(),
             kube_config: None,
+            missing_substitute_from: Vec::new(),
         });
         let mut queue: VecDeque<Pending> = self
             .place_build(&mut cluster, 0, &entry, None, sync_object.as_ref())
@@ -405,6 +409,7 @@ impl Builder<'_> {
                         .and_then(Node::as_str)
                 })
                 .map(str::to_string),
+            missing_substitute_from: Vec::new(),
         });
         if !self.source_is_local(cluster, &resource) {
             cluster.syncs[sync].complete = false;
@@ -443,6 +448,9 @@ impl Builder<'_> {
             .build_with_overlay(dir, overlay.as_ref().map(|(n, f)| (n, *f)));
         cluster.syncs[sync].complete &= build.complete;
         let vars = flux_ks.map(|ks| self.variables(cluster, ks));
+        if let Some(ks) = flux_ks {
+            cluster.syncs[sync].missing_substitute_from = missing_substitute_from(cluster, ks);
+        }
         let mut pending = Vec::new();
         for mut resource in build.resources {
             if let Some(Some(vars)) = &vars
@@ -541,6 +549,27 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// The non-optional `substituteFrom` objects of `ks` that the cluster does not hold.
+fn missing_substitute_from(cluster: &Cluster, ks: &Resource) -> Vec<String> {
+    let entries = ks
+        .node
+        .get_path(&["spec", "postBuild", "substituteFrom"])
+        .and_then(Node::as_seq);
+    entries
+        .unwrap_or_default()
+        .iter()
+        .filter(|from| from.get("optional").and_then(Node::as_str) != Some("true"))
+        .filter_map(|from| {
+            let kind = from.get("kind").and_then(Node::as_str)?;
+            let name = from.get("name").and_then(Node::as_str)?;
+            cluster
+                .find(kind, ks.namespace(), name)
+                .is_none()
+                .then(|| format!("{kind} {name}"))
+        })
+        .collect()
 }
 
 /// `spec.path` joined to the source root the way Flux does (SecureJoin: `..`

@@ -6,10 +6,13 @@
 //! location found on several clusters or builds becomes one finding, with the
 //! places it lands as related locations.
 
+mod deprecated_api;
 mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
+mod tenant_kubeconfig;
 mod tenant_service_account;
+mod unresolved_substitution;
 
 use std::collections::HashMap;
 
@@ -32,11 +35,14 @@ pub struct RuleContext<'a> {
 }
 
 /// The rules (those that read the fleet model, and those that read source files).
-const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 4] = [
+const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 7] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
     plaintext_secret::check,
+    tenant_kubeconfig::check,
+    unresolved_substitution::check,
+    deprecated_api::check,
 ];
 
 /// Runs every fleet rule; one finding per rule and source location.
@@ -210,6 +216,27 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         summary: "A credential committed in clear text (Secret, secretGenerator, webhook URL, key shapes)",
         doc: rule_doc!("plaintext-secret"),
         security: true,
+    },
+    RuleInfo {
+        id: "tenant-kubeconfig",
+        severity: Severity::Error,
+        summary: "A tenant Flux object that reaches another cluster through spec.kubeConfig",
+        doc: rule_doc!("tenant-kubeconfig"),
+        security: true,
+    },
+    RuleInfo {
+        id: "unresolved-substitution",
+        severity: Severity::Error,
+        summary: "A ${VAR} without default that no postBuild variable of its Kustomization defines",
+        doc: rule_doc!("unresolved-substitution"),
+        security: false,
+    },
+    RuleInfo {
+        id: "deprecated-api",
+        severity: Severity::Error,
+        summary: "A Flux API version that Flux no longer serves",
+        doc: rule_doc!("deprecated-api"),
+        security: false,
     },
     RuleInfo {
         id: "external-source",

@@ -1,0 +1,103 @@
+//! `tenant-kubeconfig`, `unresolved-substitution` and `deprecated-api` on their
+//! failing and passing fixtures: rule, path, line, severity and message, and a
+//! snapshot of each failing fixture's report.
+
+mod common;
+
+use common::{fixture, fleet_lint, lint_json, without_timing};
+use serde_json::Value;
+
+/// (path, line, severity, message) of the findings of `rule`.
+fn findings(name: &str, rule: &str) -> Vec<(String, u64, String, String)> {
+    let (_, report) = lint_json(&fixture(name), &[]);
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (
+                text("path"),
+                f["line"].as_u64().unwrap_or(0),
+                text("severity"),
+                text("message"),
+            )
+        })
+        .collect()
+}
+
+fn assert_clean(name: &str) {
+    let (code, report) = lint_json(&fixture(name), &[]);
+    assert_eq!(code, 0, "{name}");
+    assert_eq!(report["findings"], Value::Array(Vec::new()), "{name}");
+}
+
+fn snapshot(name: &str) -> String {
+    without_timing(&String::from_utf8_lossy(
+        &fleet_lint()
+            .arg(fixture(name))
+            .output()
+            .expect("runs")
+            .stdout,
+    ))
+}
+
+#[test]
+fn tenant_kubeconfig() {
+    let found = findings("rules/tenant-kubeconfig/fail", "tenant-kubeconfig");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1, found[0].2.as_str()),
+        ("tenants/dev/team-a.yaml", 11, "error")
+    );
+    assert!(found[0].3.starts_with("Kustomization team-a/team-a of tenant team-a applies to another cluster through spec.kubeConfig (secretRef edge-cluster)"));
+    assert_clean("rules/tenant-kubeconfig/pass");
+    insta::assert_snapshot!(snapshot("rules/tenant-kubeconfig/fail"));
+}
+
+#[test]
+fn unresolved_substitution() {
+    let found = findings(
+        "rules/unresolved-substitution/fail",
+        "unresolved-substitution",
+    );
+    let places: Vec<(&str, u64, &str)> = found
+        .iter()
+        .map(|f| (f.0.as_str(), f.1, f.2.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("apps/config.yaml", 8, "warning"),
+            ("tenants/team-a/vars.yaml", 7, "error")
+        ]
+    );
+    assert_eq!(
+        found[0].3,
+        "`${cluster_domain}` has no default and Kustomization flux-system/apps defines no `cluster_domain`, unless ConfigMap cluster-vars (not in this repository, made out of band?) does"
+    );
+    assert_eq!(
+        found[1].3,
+        "`${region}` has no default, and Kustomization team-a/team-a defines no `region` (postBuild.substitute or substituteFrom): Flux fails the reconciliation (strict substitution)"
+    );
+    assert_clean("rules/unresolved-substitution/pass");
+    insta::assert_snapshot!(snapshot("rules/unresolved-substitution/fail"));
+}
+
+#[test]
+fn deprecated_api() {
+    let found = findings("rules/deprecated-api/fail", "deprecated-api");
+    let lines: Vec<u64> = found.iter().map(|f| f.1).collect();
+    assert_eq!(lines, [1, 13, 24]);
+    assert_eq!(
+        found[0].3,
+        "HelmRelease `helm.toolkit.fluxcd.io/v2beta1` was removed in Flux 2.7: Flux no longer applies it; use `helm.toolkit.fluxcd.io/v2`"
+    );
+    assert_eq!(
+        found[2].3,
+        "Alert `notification.toolkit.fluxcd.io/v1beta2` was removed in Flux 2.9: Flux no longer applies it; use `notification.toolkit.fluxcd.io/v1beta3`"
+    );
+    assert_clean("rules/deprecated-api/pass");
+    insta::assert_snapshot!(snapshot("rules/deprecated-api/fail"));
+}
