@@ -101,3 +101,23 @@ fn deprecated_api() {
     assert_clean("rules/deprecated-api/pass");
     insta::assert_snapshot!(snapshot("rules/deprecated-api/fail"));
 }
+
+#[test]
+fn tenant_remote_base() {
+    let found = findings("rules/tenant-remote-base/fail", "tenant-remote-base");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1, found[0].2.as_str()),
+        ("tenants/team-a/kustomization.yaml", 3, "error")
+    );
+    assert!(found[0].3.starts_with("tenant team-a pulls the remote base `github.com/example-org/charts//podinfo/kustomize?ref=main`"));
+    // The platform's remote file is only the resolver's info.
+    let (code, _) = lint_json(&fixture("rules/tenant-remote-base/pass"), &[]);
+    assert_eq!(code, 0);
+    assert!(findings("rules/tenant-remote-base/pass", "tenant-remote-base").is_empty());
+    assert_eq!(
+        findings("rules/tenant-remote-base/pass", "kustomize-remote-ref").len(),
+        1
+    );
+    insta::assert_snapshot!(snapshot("rules/tenant-remote-base/fail"));
+}

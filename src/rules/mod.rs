@@ -11,6 +11,7 @@ mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_kubeconfig;
+mod tenant_remote_base;
 mod tenant_service_account;
 mod unresolved_substitution;
 
@@ -35,7 +36,7 @@ pub struct RuleContext<'a> {
 }
 
 /// The rules (those that read the fleet model, and those that read source files).
-const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 7] = [
+const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 8] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
@@ -43,6 +44,7 @@ const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 7] = [
     tenant_kubeconfig::check,
     unresolved_substitution::check,
     deprecated_api::check,
+    tenant_remote_base::check,
 ];
 
 /// Runs every fleet rule; one finding per rule and source location.
@@ -222,6 +224,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "A tenant Flux object that reaches another cluster through spec.kubeConfig",
         doc: rule_doc!("tenant-kubeconfig"),
+        security: true,
+    },
+    RuleInfo {
+        id: "tenant-remote-base",
+        severity: Severity::Error,
+        summary: "A tenant kustomization that pulls a remote base",
+        doc: rule_doc!("tenant-remote-base"),
         security: true,
     },
     RuleInfo {
