@@ -132,53 +132,77 @@ fn text_sync(cluster: &Cluster, sync: usize, depth: usize, out: &mut String) {
     }
 }
 
-fn mermaid(fleet: &Fleet) -> String {
-    let mut out = String::from("flowchart LR\n");
-    let label = |text: &str| text.replace('"', "#quot;");
+/// A node of the picture: id, label, and whether it is a cluster.
+struct PictureNode {
+    id: String,
+    label: String,
+    cluster: bool,
+}
+
+/// The nodes and edges (parent id, child id) of the picture formats, in order.
+fn picture(fleet: &Fleet) -> (Vec<PictureNode>, Vec<(String, String)>) {
+    let (mut nodes, mut edges) = (Vec::new(), Vec::new());
     for (c, cluster) in fleet.clusters.iter().enumerate() {
-        let _ = writeln!(out, "  c{c}[\"cluster {}\"]", label(&cluster.name));
+        nodes.push(PictureNode {
+            id: format!("c{c}"),
+            label: format!("cluster {}", cluster.name),
+            cluster: true,
+        });
         for (s, sync) in cluster.syncs.iter().enumerate() {
-            let _ = writeln!(out, "  c{c}s{s}[\"{}\"]", label(&sync_label(cluster, s)));
-            let parent = sync.parent.map_or(format!("c{c}"), |p| format!("c{c}s{p}"));
-            let _ = writeln!(out, "  {parent} --> c{c}s{s}");
+            let id = format!("c{c}s{s}");
+            nodes.push(PictureNode {
+                id: id.clone(),
+                label: sync_label(cluster, s),
+                cluster: false,
+            });
+            edges.push((
+                sync.parent.map_or(format!("c{c}"), |p| format!("c{c}s{p}")),
+                id.clone(),
+            ));
             for object in children(cluster, s).1 {
-                let _ = writeln!(
-                    out,
-                    "  c{c}o{object}[\"{}\"]",
-                    label(&object_label(&cluster.objects[object]))
-                );
-                let _ = writeln!(out, "  c{c}s{s} --> c{c}o{object}");
+                let object_id = format!("c{c}o{object}");
+                nodes.push(PictureNode {
+                    id: object_id.clone(),
+                    label: object_label(&cluster.objects[object]),
+                    cluster: false,
+                });
+                edges.push((id.clone(), object_id));
             }
+        }
+    }
+    (nodes, edges)
+}
+
+/// A Mermaid flowchart (each node declared just before its incoming edge).
+fn mermaid(fleet: &Fleet) -> String {
+    let (nodes, edges) = picture(fleet);
+    let mut out = String::from("flowchart LR\n");
+    let mut edges = edges.into_iter().peekable();
+    for node in nodes {
+        let _ = writeln!(
+            out,
+            "  {}[\"{}\"]",
+            node.id,
+            node.label.replace('"', "#quot;")
+        );
+        if let Some((from, to)) = edges.next_if(|(_, to)| *to == node.id) {
+            let _ = writeln!(out, "  {from} --> {to}");
         }
     }
     out
 }
 
+/// A Graphviz digraph.
 fn dot(fleet: &Fleet) -> String {
+    let (nodes, edges) = picture(fleet);
     let mut out = String::from("digraph fleet {\n  rankdir=LR;\n  node [shape=box];\n");
-    let label = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
-    for (c, cluster) in fleet.clusters.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  c{c} [label=\"cluster {}\", shape=ellipse];",
-            label(&cluster.name)
-        );
-        for (s, sync) in cluster.syncs.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  c{c}s{s} [label=\"{}\"];",
-                label(&sync_label(cluster, s))
-            );
-            let parent = sync.parent.map_or(format!("c{c}"), |p| format!("c{c}s{p}"));
-            let _ = writeln!(out, "  {parent} -> c{c}s{s};");
-            for object in children(cluster, s).1 {
-                let _ = writeln!(
-                    out,
-                    "  c{c}o{object} [label=\"{}\"];",
-                    label(&object_label(&cluster.objects[object]))
-                );
-                let _ = writeln!(out, "  c{c}s{s} -> c{c}o{object};");
-            }
+    let mut edges = edges.into_iter().peekable();
+    for node in nodes {
+        let label = node.label.replace('\\', "\\\\").replace('"', "\\\"");
+        let shape = if node.cluster { ", shape=ellipse" } else { "" };
+        let _ = writeln!(out, "  {} [label=\"{label}\"{shape}];", node.id);
+        if let Some((from, to)) = edges.next_if(|(_, to)| *to == node.id) {
+            let _ = writeln!(out, "  {from} -> {to};");
         }
     }
     out.push_str("}\n");
