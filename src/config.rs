@@ -67,12 +67,19 @@ impl TenantConfig {
 
 impl Config {
     /// The tenant roots, `tenants` when none is configured.
-    pub fn roots(&self) -> Vec<String> {
-        if self.tenant_roots.is_empty() {
-            vec!["tenants".to_string()]
-        } else {
-            self.tenant_roots.clone()
-        }
+    pub fn roots(&self) -> impl Iterator<Item = &str> {
+        let default = self.tenant_roots.is_empty().then_some("tenants");
+        self.tenant_roots.iter().map(String::as_str).chain(default)
+    }
+
+    /// The folder right under the tenant root that holds `path` (`team-a` for
+    /// `tenants/team-a/base/app.yaml`), when `path` is under a tenant root.
+    pub fn tenant_folder<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let root = self
+            .roots()
+            .find(|r| crate::kustomize::paths::contains(r, path))?;
+        let rest = path.get(root.len()..).unwrap_or("").trim_start_matches('/');
+        Some(rest.split('/').next().unwrap_or(""))
     }
 }
 
@@ -241,7 +248,12 @@ mod tests {
                 path: "clusters/prod".into()
             }]
         );
-        assert_eq!(config.roots(), ["teams"]);
+        assert_eq!(config.roots().collect::<Vec<_>>(), ["teams"]);
+        assert_eq!(
+            config.tenant_folder("teams/infra/base/x.yaml"),
+            Some("infra")
+        );
+        assert_eq!(config.tenant_folder("apps/x.yaml"), None);
         assert!(config.tenants[0].privileged && config.tenants[0].owns_namespace("infra-db"));
         assert!(config.tenants[0].owns_path("teams/infra/base/x.yaml"));
     }

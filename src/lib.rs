@@ -155,10 +155,8 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         timings.resolve_rest = lap();
         findings.extend(loaded.findings.iter().cloned());
         findings.extend(resolve_findings);
-        findings.extend(rules::run_fleet_rules(&rules::RuleContext {
+        findings.extend(rules::run_rules(&rules::RuleContext {
             fleet: &fleet,
-            store: &loaded.store,
-            files: &loaded.files,
             loaded: &loaded,
             config: &config,
         }));

@@ -87,6 +87,13 @@ impl Placed {
             && self.resource.group_version().0 == KUSTOMIZE_GROUP
     }
 
+    /// A tenant's (not privileged) Flux Kustomization or HelmRelease: the objects
+    /// the controllers reconcile with an identity, held to the tenant rules.
+    pub fn is_tenant_reconciler(&self) -> bool {
+        (self.is_flux_kustomization() || self.is_helm_release())
+            && self.owner.is_restricted_tenant()
+    }
+
     pub fn is_helm_release(&self) -> bool {
         self.resource.kind() == "HelmRelease" && self.resource.group_version().0 == HELM_GROUP
     }

@@ -10,7 +10,6 @@
 
 use crate::config::Config;
 use crate::kustomize::Resource;
-use crate::kustomize::paths;
 use crate::yaml::Node;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,9 +49,8 @@ pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config:
             privileged: named.privileged,
         };
     }
-    let roots = config.roots();
-    let root = roots.iter().find(|r| paths::contains(r, path));
-    if root.is_none() && *sync_owner == Owner::Platform {
+    let folder = config.tenant_folder(path);
+    if folder.is_none() && *sync_owner == Owner::Platform {
         return Owner::Platform;
     }
     let target = resource
@@ -69,11 +67,7 @@ pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config:
     if let Owner::Tenant { .. } = sync_owner {
         return sync_owner.clone();
     }
-    let folder = root
-        .and_then(|r| path.strip_prefix(r.as_str()))
-        .and_then(|rest| rest.trim_start_matches('/').split('/').next())
-        .unwrap_or("");
-    by_namespace(folder, config)
+    by_namespace(folder.unwrap_or(""), config)
 }
 
 fn by_namespace(namespace: &str, config: &Config) -> Owner {

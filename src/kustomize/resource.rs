@@ -127,6 +127,11 @@ impl Resource {
         }
     }
 
+    /// `Kind namespace/name`, as messages name an object.
+    pub fn describe(&self) -> String {
+        format!("{} {}/{}", self.kind(), self.namespace(), self.name())
+    }
+
     /// The label (or annotation, with `field = "annotations"`) `key`.
     pub fn metadata_value(&self, field: &str, key: &str) -> Option<&str> {
         self.node

@@ -58,8 +58,8 @@ const REMOVED: &[Removed] = &[
 
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (id, _) in ctx.store.iter() {
-        for doc in &ctx.files[id.0 as usize].documents {
+    for (id, _) in ctx.store().iter() {
+        for doc in &ctx.files()[id.0 as usize].documents {
             if let Some(finding) = removed_version(&doc.root) {
                 findings.push(finding);
             }

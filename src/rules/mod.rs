@@ -1,10 +1,10 @@
 //! The rule registry: every rule's stable id, default severity, one-line
 //! summary and documentation (`rules/<id>.md`, embedded in the binary); and
-//! the rules that need the fleet model, one file each.
+//! the rules, one file each.
 //!
-//! A fleet rule reads the model and returns findings; the same source
-//! location found on several clusters or builds becomes one finding, with the
-//! places it lands as related locations.
+//! A rule reads the fleet model (or the source files) and returns findings;
+//! the same source location found on several clusters or builds becomes one
+//! finding, with the places it lands as related locations.
 
 mod deprecated_api;
 mod plaintext_secret;
@@ -27,16 +27,24 @@ use crate::yaml::LoadedFile;
 /// What a rule can read.
 pub struct RuleContext<'a> {
     pub fleet: &'a Fleet,
-    pub store: &'a SourceStore,
-    /// Parsed documents of every file, by file id.
-    pub files: &'a [LoadedFile],
-    /// Every file read, for lookups by path.
+    /// Every file read: texts, parsed documents, lookups by path.
     pub loaded: &'a Loaded,
     pub config: &'a Config,
 }
 
-/// The rules (those that read the fleet model, and those that read source files).
-const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 8] = [
+impl RuleContext<'_> {
+    pub fn store(&self) -> &SourceStore {
+        &self.loaded.store
+    }
+
+    /// Parsed documents of every file, by file id.
+    pub fn files(&self) -> &[LoadedFile] {
+        &self.loaded.files
+    }
+}
+
+/// Every rule's check (those that read the fleet model, and those that read source files).
+const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 8] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
@@ -47,9 +55,9 @@ const FLEET_CHECKS: [fn(&RuleContext) -> Vec<Finding>; 8] = [
     tenant_remote_base::check,
 ];
 
-/// Runs every fleet rule; one finding per rule and source location.
-pub fn run_fleet_rules(ctx: &RuleContext) -> Vec<Finding> {
-    collapse(FLEET_CHECKS.iter().flat_map(|check| check(ctx)).collect())
+/// Runs every rule; one finding per rule and source location.
+pub fn run_rules(ctx: &RuleContext) -> Vec<Finding> {
+    collapse(CHECKS.iter().flat_map(|check| check(ctx)).collect())
 }
 
 /// Merges findings of the same rule at the same place (the same object seen on

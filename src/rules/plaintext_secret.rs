@@ -24,8 +24,8 @@ pub const ID: &str = "plaintext-secret";
 
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (id, file) in ctx.store.iter() {
-        let documents = &ctx.files[id.0 as usize].documents;
+    for (id, file) in ctx.store().iter() {
+        let documents = &ctx.files()[id.0 as usize].documents;
         if KUSTOMIZATION_FILES.contains(&paths::file_name(&file.path)) {
             for doc in documents {
                 secret_generators(ctx, &file.path, &doc.root, &mut findings);
@@ -234,7 +234,7 @@ fn secret_generators(ctx: &RuleContext, path: &str, root: &Node, findings: &mut 
             else {
                 continue;
             };
-            if !has_sops_marker(&ctx.store.get(id).text) {
+            if !has_sops_marker(&ctx.store().get(id).text) {
                 findings.push(Finding::new(
                     ID,
                     Severity::Error,

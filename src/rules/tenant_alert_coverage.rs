@@ -27,9 +27,7 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         let alerts = EventSources::of(cluster);
-        for placed in cluster.objects.iter().filter(|p| {
-            (p.is_flux_kustomization() || p.is_helm_release()) && p.owner.is_restricted_tenant()
-        }) {
+        for placed in cluster.objects.iter().filter(|p| p.is_tenant_reconciler()) {
             let tenant = placed.owner.tenant().unwrap_or_default();
             let (severity, reason) = match coverage(cluster, &alerts, placed) {
                 Coverage::Covered => continue,
@@ -37,12 +35,7 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                 Coverage::Uncovered(reason) => (Severity::Error, reason),
             };
             let r = &placed.resource;
-            let message = format!(
-                "{} {}/{} of tenant {tenant} {reason}",
-                r.kind(),
-                r.namespace(),
-                r.name()
-            );
+            let message = format!("{} of tenant {tenant} {reason}", r.describe());
             let (span, landed) = landing(cluster, placed);
             findings.push(
                 Finding::new(ID, severity, r.node.headline(), message)

@@ -5,7 +5,6 @@
 
 use super::{RuleContext, landing};
 use crate::diag::{Finding, Severity};
-use crate::kustomize::paths;
 use crate::yaml::Node;
 
 pub const ID: &str = "tenant-cluster-rbac";
@@ -13,7 +12,6 @@ pub const ID: &str = "tenant-cluster-rbac";
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
-    let roots = ctx.config.roots();
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for placed in cluster
@@ -33,8 +31,8 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                 continue;
             };
             // Defined outside the tenant roots: the references that pulled it in explain it.
-            let origin_path = &ctx.store.get(placed.resource.origin.file).path;
-            let pulled_in = !roots.iter().any(|r| paths::contains(r, origin_path));
+            let origin_path = &ctx.store().get(placed.resource.origin.file).path;
+            let pulled_in = ctx.config.tenant_folder(origin_path).is_none();
             let references = if pulled_in {
                 placed.resource.included_by.as_slice()
             } else {
@@ -78,18 +76,12 @@ fn finding_for(kind: &str, group: &str, node: &Node, tenant: &str) -> Option<Fin
 
 /// Cluster RBAC in files under a tenant root that no cluster reaches: still tenant content.
 fn unplaced_under_tenant_roots(ctx: &RuleContext) -> Vec<Finding> {
-    let roots = ctx.config.roots();
     let mut findings = Vec::new();
     for file in &ctx.fleet.unreachable {
-        let path = &ctx.store.get(*file).path;
-        let Some(root) = roots.iter().find(|r| paths::contains(r, path)) else {
+        let path = &ctx.store().get(*file).path;
+        let Some(tenant) = ctx.config.tenant_folder(path) else {
             continue;
         };
-        let tenant = path[root.len()..]
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or("");
         if ctx
             .config
             .tenants
@@ -98,7 +90,7 @@ fn unplaced_under_tenant_roots(ctx: &RuleContext) -> Vec<Finding> {
         {
             continue;
         }
-        for doc in &ctx.files[file.0 as usize].documents {
+        for doc in &ctx.files()[file.0 as usize].documents {
             let node = &doc.root;
             let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
             let group = node

@@ -10,10 +10,7 @@ pub const ID: &str = "tenant-kubeconfig";
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
-        let tenant_reconcilers = cluster.objects.iter().filter(|p| {
-            (p.is_flux_kustomization() || p.is_helm_release()) && p.owner.is_restricted_tenant()
-        });
-        for placed in tenant_reconcilers {
+        for placed in cluster.objects.iter().filter(|p| p.is_tenant_reconciler()) {
             let Some(entry) = placed
                 .resource
                 .node
@@ -32,12 +29,9 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                         .map(|n| format!("{r} {n}"))
                 })
                 .unwrap_or_else(|| "a kubeconfig".into());
-            let r = &placed.resource;
             let message = format!(
-                "{} {}/{} of tenant {} applies to another cluster through spec.kubeConfig ({target}): a tenant must stay on the clusters the platform gives it",
-                r.kind(),
-                r.namespace(),
-                r.name(),
+                "{} of tenant {} applies to another cluster through spec.kubeConfig ({target}): a tenant must stay on the clusters the platform gives it",
+                placed.resource.describe(),
                 placed.owner.tenant().unwrap_or_default()
             );
             let (span, landed) = landing(cluster, placed);

@@ -20,7 +20,7 @@ pub const ID: &str = "tenant-remote-base";
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (file, tenant) in tenant_kustomizations(ctx) {
-        for doc in &ctx.files[file.0 as usize].documents {
+        for doc in &ctx.files()[file.0 as usize].documents {
             for field in ["resources", "bases", "components"] {
                 for item in doc
                     .root
@@ -49,9 +49,8 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
 
 /// (kustomization file, tenant) for every kustomization that is tenant content.
 fn tenant_kustomizations(ctx: &RuleContext) -> BTreeSet<(FileId, String)> {
-    let roots = ctx.config.roots();
     let mut out = BTreeSet::new();
-    for (id, file) in ctx.store.iter() {
+    for (id, file) in ctx.store().iter() {
         if !KUSTOMIZATION_FILES.contains(&paths::file_name(&file.path)) {
             continue;
         }
@@ -59,12 +58,7 @@ fn tenant_kustomizations(ctx: &RuleContext) -> BTreeSet<(FileId, String)> {
             if !named.privileged {
                 out.insert((id, named.name.clone()));
             }
-        } else if let Some(root) = roots.iter().find(|r| paths::contains(r, &file.path)) {
-            let folder = file.path[root.len()..]
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or("");
+        } else if let Some(folder) = ctx.config.tenant_folder(&file.path) {
             out.insert((id, folder.to_string()));
         }
     }

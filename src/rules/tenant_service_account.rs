@@ -17,11 +17,7 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let namespaces = tenant_namespaces(ctx);
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
-        for placed in cluster
-            .objects
-            .iter()
-            .filter(|p| is_reconciler(p) && p.owner.is_restricted_tenant())
-        {
+        for placed in cluster.objects.iter().filter(|p| p.is_tenant_reconciler()) {
             let Some(tenant) = placed.owner.tenant() else {
                 continue;
             };
@@ -45,7 +41,7 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                         span,
                         format!(
                             "{} of tenant {tenant} runs as ServiceAccount `{name}`, which the fleet defines in no namespace of {tenant}",
-                            describe(placed)
+                            placed.resource.describe()
                         ),
                     )
                     .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name")
@@ -56,16 +52,6 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
         }
     }
     findings
-}
-
-/// Flux objects that the controllers reconcile with an identity.
-fn is_reconciler(placed: &Placed) -> bool {
-    placed.is_flux_kustomization() || placed.is_helm_release()
-}
-
-fn describe(placed: &Placed) -> String {
-    let r = &placed.resource;
-    format!("{} {}/{}", r.kind(), r.namespace(), r.name())
 }
 
 /// The non-empty `spec.serviceAccountName` and its span.
@@ -96,7 +82,7 @@ fn missing(ctx: &RuleContext, placed: &Placed, tenant: &str) -> Finding {
         span,
         format!(
             "{} of tenant {tenant} {what}: Flux reconciles it as its own cluster-admin identity",
-            describe(placed)
+            placed.resource.describe()
         ),
     )
     .with_help("set spec.serviceAccountName to the tenant's reconciler ServiceAccount");
@@ -110,7 +96,7 @@ fn missing(ctx: &RuleContext, placed: &Placed, tenant: &str) -> Finding {
 /// document (before overlays), if it has one.
 fn source_service_account(ctx: &RuleContext, placed: &Placed) -> Option<crate::source::Span> {
     let origin = placed.resource.origin;
-    let documents = &ctx.files.get(origin.file.0 as usize)?.documents;
+    let documents = &ctx.files().get(origin.file.0 as usize)?.documents;
     let source = documents.iter().find(|d| d.root.span == origin)?;
     let node = source.root.get_path(&["spec", "serviceAccountName"])?;
     node.as_str()
