@@ -55,12 +55,7 @@ fn generate(
     options: Option<&Node>,
 ) -> Option<Resource> {
     let Some(name) = entry.get("name").and_then(Node::as_str) else {
-        r.report(Finding::new(
-            "kustomize-invalid",
-            Severity::Error,
-            entry.span,
-            format!("a {kind} generator needs a `name`"),
-        ));
+        r.invalid(entry.span, format!("a {kind} generator needs a `name`"));
         return None;
     };
     let span = entry.get("name").map_or(entry.span, |n| n.span);
@@ -129,12 +124,7 @@ fn values(r: &mut Resolver, dir: &str, entry: &Node) -> Vec<(String, Node)> {
             Some((key, value)) => {
                 out.push((key.to_string(), Node::string(unquote(value), literal.span)))
             }
-            None => r.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                literal.span,
-                "a literal must have the form `KEY=VALUE`",
-            )),
+            None => r.invalid(literal.span, "a literal must have the form `KEY=VALUE`"),
         }
     }
     for item in list(entry, "files") {
@@ -212,16 +202,14 @@ fn merge_into(r: &mut Resolver, acc: &mut [Resource], generated: Resource, entry
             && e.name() == generated.name()
             && e.namespace() == generated.namespace()
     }) else {
-        r.report(Finding::new(
-            "kustomize-invalid",
-            Severity::Error,
+        r.invalid(
             generated.origin,
             format!(
                 "`behavior: {behavior}` needs a {} named `{}` from a base; there is none",
                 generated.kind(),
                 generated.name()
             ),
-        ));
+        );
         return;
     };
     let new_data = generated.node.get("data").cloned();

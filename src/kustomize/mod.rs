@@ -359,12 +359,10 @@ impl Resolver {
             Some(doc) => Some((first, doc.root.clone())),
             None => {
                 if self.loaded.files[first.0 as usize].errors.is_empty() {
-                    self.report(Finding::new(
-                        "kustomize-invalid",
-                        Severity::Error,
+                    self.invalid(
                         Span::file_start(first),
                         "kustomization file is empty; kustomize refuses to build it",
-                    ));
+                    );
                 }
                 None
             }
@@ -374,34 +372,25 @@ impl Resolver {
     /// Checks `kind` and the top-level fields; false when the file cannot be used.
     fn check_header(&mut self, root: &Node, expected: &str) -> bool {
         let Some(entries) = root.as_map() else {
-            self.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                root.span,
-                "a kustomization file must be a mapping",
-            ));
+            self.invalid(root.span, "a kustomization file must be a mapping");
             return false;
         };
         if let Some(kind) = root.get("kind").filter(|k| k.as_str() != Some(expected)) {
             let found = kind.as_str().unwrap_or("");
-            self.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
+            self.invalid(
                 kind.span,
                 format!("expected `kind: {expected}` here, found `{found}`"),
-            ));
+            );
             return false;
         }
         for entry in entries {
             let key = entry.key.as_str().unwrap_or("");
             if let Some((_, shape)) = FIELDS.iter().find(|(name, _)| *name == key) {
                 if !shape.fits(&entry.value) {
-                    self.report(Finding::new(
-                        "kustomize-invalid",
-                        Severity::Error,
+                    self.invalid(
                         entry.value.span,
                         format!("`{key}` must be {}", shape.name()),
-                    ));
+                    );
                 }
             } else {
                 let hint = FIELDS
@@ -473,24 +462,20 @@ impl Resolver {
                 Objects::new()
             };
         };
-        let mut objects = match target {
-            Target::File(path) => self.file_resources(&path),
-            Target::Dir(path) => {
-                if self.is_component(&path) {
-                    self.report(Finding::new(
-                        "kustomize-invalid",
-                        Severity::Error,
-                        item.span,
-                        format!(
+        let mut objects =
+            match target {
+                Target::File(path) => self.file_resources(&path),
+                Target::Dir(path) => {
+                    if self.is_component(&path) {
+                        self.invalid(item.span, format!(
                             "`{path}` is a Component: list it under `components`, not `resources`"
-                        ),
-                    ));
-                    return Objects::new();
+                        ));
+                        return Objects::new();
+                    }
+                    self.record_inclusion(&path, item.span);
+                    (*self.build_kustomization(&path)).clone()
                 }
-                self.record_inclusion(&path, item.span);
-                (*self.build_kustomization(&path)).clone()
-            }
-        };
+            };
         for resource in &mut objects.resources {
             resource.included_by.insert(0, item.span);
         }
@@ -503,12 +488,10 @@ impl Resolver {
             return acc;
         };
         let Target::Dir(path) = target else {
-            self.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
+            self.invalid(
                 item.span,
                 "a component must be a directory holding a `kind: Component` kustomization",
-            ));
+            );
             return acc;
         };
         let Some((file, root)) = self.kustomization_root(&path) else {
@@ -541,12 +524,7 @@ impl Resolver {
     /// missing and cyclic entries and returns `None` for them.
     fn entry_target(&mut self, dir: &str, item: &Node) -> Option<Target> {
         let Some(entry) = item.as_str() else {
-            self.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                item.span,
-                "expected a path here",
-            ));
+            self.invalid(item.span, "expected a path here");
             return None;
         };
         if paths::is_remote(entry) {
@@ -640,15 +618,13 @@ impl Resolver {
                 }
             }
             Target::Dir(path) => {
-                self.report(Finding::new(
-                    "kustomize-invalid",
-                    Severity::Error,
+                self.invalid(
                     item.span,
                     format!(
                         "`{}` is a directory; a file is expected here",
                         display_dir(&path)
                     ),
-                ));
+                );
                 None
             }
         }
@@ -692,12 +668,7 @@ impl Resolver {
                     .then_some("metadata.name")
             });
         if let Some(missing) = missing {
-            self.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                root.headline(),
-                format!("not a Kubernetes object: `{missing}` is missing, so kustomize and Flux fail on this document"),
-            ));
+            self.invalid(root.headline(), format!("not a Kubernetes object: `{missing}` is missing, so kustomize and Flux fail on this document"));
             return Vec::new();
         }
         let origin = root.span;
@@ -771,6 +742,16 @@ impl Resolver {
         if !entries.contains(&entry) {
             entries.push(entry);
         }
+    }
+
+    /// Reports a `kustomize-invalid` error: kustomize rejects what is at `span`.
+    fn invalid(&mut self, span: Span, message: impl Into<String>) {
+        self.report(Finding::new(
+            "kustomize-invalid",
+            Severity::Error,
+            span,
+            message,
+        ));
     }
 
     /// Records a finding once, with the directory being built (whose include

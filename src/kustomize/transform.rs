@@ -132,23 +132,13 @@ fn apply_patch_entry(
     } else if let Some(inline) = entry.get("patch") {
         inline_documents(r, file, inline)
     } else {
-        r.report(Finding::new(
-            "kustomize-invalid",
-            Severity::Error,
-            entry.span,
-            "a patch needs `path` or `patch`",
-        ));
+        r.invalid(entry.span, "a patch needs `path` or `patch`");
         None
     };
     let target = entry.get("target");
     for doc in docs.unwrap_or_default() {
         if json_only && doc.as_seq().is_none() {
-            r.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                doc.span,
-                "a JSON 6902 patch must be a list of operations",
-            ));
+            r.invalid(doc.span, "a JSON 6902 patch must be a list of operations");
             continue;
         }
         apply_patch(r, acc, &doc, target, entry, complete);
@@ -173,22 +163,12 @@ fn apply_patch(
                 .filter(|&i| selector.matches(&acc[i]))
                 .collect(),
             Err(message) => {
-                r.report(Finding::new(
-                    "kustomize-invalid",
-                    Severity::Error,
-                    target.span,
-                    message,
-                ));
+                r.invalid(target.span, message);
                 return;
             }
         },
         None if is_json => {
-            r.report(Finding::new(
-                "kustomize-invalid",
-                Severity::Error,
-                entry.span,
-                "a JSON 6902 patch needs a `target`",
-            ));
+            r.invalid(entry.span, "a JSON 6902 patch needs a `target`");
             return;
         }
         None => (0..acc.len())
@@ -224,12 +204,7 @@ fn apply_patch(
         if is_json {
             if let Err(message) = patch::json6902(&mut resource.node, doc) {
                 let message = format!("JSON 6902 patch fails on {}: {message}", resource.id());
-                r.report(Finding::new(
-                    "kustomize-invalid",
-                    Severity::Error,
-                    doc.span,
-                    message,
-                ));
+                r.invalid(doc.span, message);
             }
             continue;
         }
