@@ -663,12 +663,8 @@ fn unreachable_files(resolver: &mut Resolver, clusters: &[Cluster]) -> Vec<FileI
             reached.extend(placed.resource.included_by.iter().map(|s| s.file));
             collect_files(&placed.resource.node, &mut reached);
         }
-        for sync in &cluster.syncs {
-            if let Some(file) = resolver.kustomization_file(&sync.path) {
-                reached.insert(file);
-            }
-        }
     }
+    // Every directory a sync built (its own kustomization, nested ones) is memoised.
     let built: Vec<String> = resolver.built_dirs().map(str::to_string).collect();
     for dir in built {
         if let Some(file) = resolver.kustomization_file(&dir) {
