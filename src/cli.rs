@@ -331,51 +331,11 @@ fn print_rules() -> Result<ExitCode, String> {
 
 fn explain(id: &str) -> Result<ExitCode, String> {
     let Some(rule) = rule_info(id) else {
-        let hint = closest_rule(id).map_or(String::new(), |r| format!(" (did you mean `{r}`?)"));
+        let hint = crate::suggest::did_you_mean(id, BUILTIN_RULES.iter().map(|r| r.id), 3);
         return Err(format!(
             "unknown rule `{id}`{hint}; `fleet-lint rules` lists them"
         ));
     };
     print!("{}", rule.doc);
     Ok(ExitCode::SUCCESS)
-}
-
-/// The rule id closest to `id` by edit distance, if it is close enough.
-fn closest_rule(id: &str) -> Option<&'static str> {
-    BUILTIN_RULES
-        .iter()
-        .map(|r| (edit_distance(id, r.id), r.id))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, r)| r)
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("yaml-sytnax", "yaml-syntax"), 2);
-        assert_eq!(closest_rule("yaml-sintax"), Some("yaml-syntax"));
-        assert_eq!(closest_rule("zzz"), None);
-    }
 }

@@ -169,12 +169,7 @@ impl Reader {
         for entry in entries {
             let key = entry.key.as_str().unwrap_or("");
             if !allowed.contains(&key) {
-                let hint = allowed
-                    .iter()
-                    .map(|k| (crate::cli::edit_distance(key, k), *k))
-                    .filter(|(d, _)| *d <= 3)
-                    .min()
-                    .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"));
+                let hint = crate::suggest::did_you_mean(key, allowed.iter().copied(), 3);
                 return Err(located(
                     &entry.key.span.start,
                     &format!("unknown key `{key}`{hint}"),

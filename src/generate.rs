@@ -276,7 +276,18 @@ fn write_tenant(
 ) -> io::Result<Vec<Expected>> {
     let mut expected = Vec::new();
     let base = format!("tenants/{team}/base");
-    let mut resources = vec!["namespace.yaml".to_string(), "rbac.yaml".to_string()];
+    let mut resources = vec![
+        "namespace.yaml".to_string(),
+        "rbac.yaml".to_string(),
+        "sources.yaml".to_string(),
+    ];
+    write(
+        root,
+        &format!("{base}/sources.yaml"),
+        &format!(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: {team}\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n"
+        ),
+    )?;
     write(
         root,
         &format!("{base}/namespace.yaml"),
@@ -443,7 +454,6 @@ spec:
       sourceRef:
         kind: HelmRepository
         name: podinfo
-        namespace: flux-system
   values:
     replicaCount: 2
     ingress:

@@ -28,6 +28,7 @@ pub mod load;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -315,12 +315,20 @@ fn rules_and_explain_document_every_rule() {
         .expect("yaml-syntax listed");
     let columns: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(columns[..3], ["yaml-syntax", "error", "A"], "{line}");
+    let readme = std::fs::read_to_string(common::project_root().join("README.md")).expect("README");
     for rule in fleet_lint::rules::BUILTIN_RULES {
         assert!(
             text.lines().any(|l| l.starts_with(rule.id)),
             "{} not listed",
             rule.id
         );
+        let row = format!(
+            "| [`{}`](rules/{}.md) | {} |",
+            rule.id,
+            rule.id,
+            rule.severity.as_str()
+        );
+        assert!(readme.contains(&row), "README's rule table lacks {row}");
         fleet_lint()
             .args(["explain", rule.id])
             .assert()

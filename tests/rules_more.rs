@@ -1,5 +1,6 @@
-//! `tenant-kubeconfig`, `unresolved-substitution` and `deprecated-api` on their
-//! failing and passing fixtures: rule, path, line, severity and message, and a
+//! `tenant-kubeconfig`, `unresolved-substitution`, `deprecated-api`,
+//! `tenant-remote-base`, `tenant-cross-namespace-ref`, `tenant-target-namespace`
+//! and `dangling-reference` on their failing and passing fixtures: rule, path, line, severity and message, and a
 //! snapshot of each failing fixture's report.
 
 mod common;
@@ -120,4 +121,105 @@ fn tenant_remote_base() {
         1
     );
     insta::assert_snapshot!(snapshot("rules/tenant-remote-base/fail"));
+}
+
+/// (path, line, severity) of `found`.
+fn places(found: &[(String, u64, String, String)]) -> Vec<(&str, u64, &str)> {
+    found
+        .iter()
+        .map(|f| (f.0.as_str(), f.1, f.2.as_str()))
+        .collect()
+}
+
+#[test]
+fn tenant_cross_namespace_ref() {
+    let found = findings(
+        "rules/tenant-cross-namespace-ref/fail",
+        "tenant-cross-namespace-ref",
+    );
+    assert_eq!(
+        places(&found),
+        [
+            ("tenants/dev/team-a.yaml", 14, "error"),
+            ("tenants/team-a/app.yaml", 23, "error"),
+            ("tenants/team-b/alerts.yaml", 24, "error")
+        ]
+    );
+    assert_eq!(
+        found[0].3,
+        "Kustomization team-a/team-a of tenant team-a refers to GitRepository flux-system/flux-system through spec.sourceRef, outside its namespace team-a: Flux's multi-tenancy lockdown (--no-cross-namespace-refs) refuses it, and without the lockdown the tenant reaches into namespace flux-system"
+    );
+    assert!(found[1].3.starts_with(
+        "HelmRelease team-a/web of tenant team-a refers to HelmRepository team-b/charts through spec.chart.spec.sourceRef"
+    ));
+    assert!(found[2].3.starts_with(
+        "Alert team-b/team-b of tenant team-b refers to Kustomization team-a/* through spec.eventSources"
+    ));
+    // team-b's dependsOn on flux-system/infrastructure and the platform's Alerts pass.
+    assert_clean("rules/tenant-cross-namespace-ref/pass");
+    insta::assert_snapshot!(snapshot("rules/tenant-cross-namespace-ref/fail"));
+}
+
+#[test]
+fn tenant_target_namespace() {
+    let found = findings(
+        "rules/tenant-target-namespace/fail",
+        "tenant-target-namespace",
+    );
+    assert_eq!(
+        places(&found),
+        [
+            ("tenants/dev/team-a.yaml", 36, "error"),
+            ("tenants/team-b/app.yaml", 17, "error")
+        ]
+    );
+    assert_eq!(
+        found[0].3,
+        "Kustomization team-a/reports of tenant team-a sets targetNamespace `team-b`, the namespace of tenant team-b: everything it applies lands outside the tenant"
+    );
+    assert_eq!(
+        found[1].3,
+        "HelmRelease team-b/web of tenant team-b sets targetNamespace `kube-system`, a namespace of the platform: everything it applies lands outside the tenant"
+    );
+    // A Namespace the tenant defines, and one the config gives it, pass.
+    assert_clean("rules/tenant-target-namespace/pass");
+    insta::assert_snapshot!(snapshot("rules/tenant-target-namespace/fail"));
+}
+
+#[test]
+fn dangling_reference() {
+    let (_, report) = lint_json(&fixture("rules/dangling-reference/fail"), &[]);
+    let found = findings("rules/dangling-reference/fail", "dangling-reference");
+    assert_eq!(
+        places(&found),
+        [
+            ("clusters/dev/tenants.yaml", 11, "warning"),
+            ("tenants/team-a/app.yaml", 25, "warning"),
+            ("tenants/team-b/app.yaml", 22, "warning")
+        ]
+    );
+    assert_eq!(
+        found[0].3,
+        "Kustomization flux-system/tenants refers to Kustomization flux-system/infrastucture through spec.dependsOn, which no manifest landing on its cluster defines: Flux cannot reconcile it until that object exists"
+    );
+    assert!(found[1].3.starts_with(
+        "HelmRelease team-a/web of tenant team-a refers to ConfigMap team-a/web-values through spec.valuesFrom"
+    ));
+    let helps: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["help"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        (helps[0], helps[2]),
+        (
+            "did you mean Kustomization `infrastructure`?",
+            "did you mean HelmRepository `charts`?"
+        )
+    );
+    // Optional values, Secrets made by a SealedSecret or an ExternalSecret, and
+    // the bootstrap source pass.
+    assert_clean("rules/dangling-reference/pass");
+    insta::assert_snapshot!(snapshot("rules/dangling-reference/fail"));
 }

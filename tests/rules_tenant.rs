@@ -50,8 +50,8 @@ fn tenant_service_account_fails_where_the_built_object_has_none() {
         places(&found),
         [
             ("tenants/team-a/releases.yaml", 2, "error"),
-            ("tenants/team-a/releases.yaml", 23, "warning"),
-            ("tenants/team-a/releases.yaml", 33, "error")
+            ("tenants/team-a/releases.yaml", 22, "warning"),
+            ("tenants/team-a/releases.yaml", 31, "error")
         ]
     );
     assert_eq!(
@@ -67,7 +67,7 @@ fn tenant_service_account_fails_where_the_built_object_has_none() {
             found[2]["related"][0]["line"].as_u64(),
             found[2]["related"][0]["message"].as_str()
         ),
-        (Some(39), Some("set here, removed by an overlay patch"))
+        (Some(37), Some("set here, removed by an overlay patch"))
     );
     assert_eq!(
         found[1]["message"],

@@ -9,7 +9,7 @@
 //! tenant, or the platform) and its sync chain. Words as in the rule
 //! contract (`mission-rules.md`).
 
-pub mod helm;
+pub mod refs;
 mod source;
 pub mod substitute;
 pub mod tenant;

@@ -3,8 +3,8 @@
 //! Tenant content is whatever comes from a file under a tenant root (default
 //! `tenants/`) or from a build whose Flux Kustomization is itself tenant
 //! content. It belongs to the tenant named in the config for its path or
-//! namespace; else to the tenant that owns its namespace (a Flux object's
-//! `targetNamespace` first, then its namespace, `flux-system` excepted); else
+//! namespace; else to the tenant that owns its namespace (its own namespace,
+//! then a Flux object's `targetNamespace`, platform namespaces excepted); else
 //! to the tenant of the build that brought it (a cluster-scoped object); else
 //! to the folder right under the tenant root.
 
@@ -57,20 +57,21 @@ pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config:
         .node
         .get_path(&["spec", "targetNamespace"])
         .and_then(Node::as_str);
-    let namespace = [target, Some(resource.namespace())]
+    let namespace = [Some(resource.namespace()), target]
         .into_iter()
         .flatten()
         .find(|ns| !ns.is_empty() && !PLATFORM_NAMESPACES.contains(ns));
     if let Some(namespace) = namespace {
-        return by_namespace(namespace, config);
+        return namespace_owner(namespace, config);
     }
     if let Owner::Tenant { .. } = sync_owner {
         return sync_owner.clone();
     }
-    by_namespace(folder.unwrap_or(""), config)
+    namespace_owner(folder.unwrap_or(""), config)
 }
 
-fn by_namespace(namespace: &str, config: &Config) -> Owner {
+/// The tenant that owns `namespace`: the configured one, else the tenant named after it.
+pub fn namespace_owner(namespace: &str, config: &Config) -> Owner {
     match config.tenants.iter().find(|t| t.owns_namespace(namespace)) {
         Some(named) => Owner::Tenant {
             name: named.name.clone(),

@@ -393,12 +393,7 @@ impl Resolver {
                     );
                 }
             } else {
-                let hint = FIELDS
-                    .iter()
-                    .map(|(k, _)| (crate::cli::edit_distance(key, k), *k))
-                    .filter(|(d, _)| *d <= 2)
-                    .min()
-                    .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"));
+                let hint = crate::suggest::did_you_mean(key, FIELDS.iter().map(|(k, _)| *k), 2);
                 self.report(
                     Finding::new(
                         "kustomize-invalid",

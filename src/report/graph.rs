@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::fleet::helm::HelmRelease;
+use crate::fleet::refs::chart_source;
 use crate::fleet::{Cluster, Fleet, Owner, Placed};
 use crate::source::SourceStore;
 
@@ -43,7 +43,7 @@ fn object_label(placed: &Placed) -> String {
         .node
         .get_path(&["spec", "providerRef", "name"])
         .and_then(crate::yaml::Node::as_str);
-    let chart = HelmRelease::of(r).and_then(|h| h.chart_source());
+    let chart = chart_source(r);
     let target = match (provider, chart) {
         (Some(p), _) => format!(" -> Provider {p}"),
         (None, Some(chart)) => format!(" (chart from {chart})"),

@@ -6,13 +6,16 @@
 //! the same source location found on several clusters or builds becomes one
 //! finding, with the places it lands as related locations.
 
+mod dangling_reference;
 mod deprecated_api;
 mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
+mod tenant_cross_namespace_ref;
 mod tenant_kubeconfig;
 mod tenant_remote_base;
 mod tenant_service_account;
+mod tenant_target_namespace;
 mod unresolved_substitution;
 
 use std::collections::HashMap;
@@ -44,15 +47,18 @@ impl RuleContext<'_> {
 }
 
 /// Every rule's check (those that read the fleet model, and those that read source files).
-const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 8] = [
+const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 11] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
     plaintext_secret::check,
+    tenant_cross_namespace_ref::check,
+    tenant_target_namespace::check,
     tenant_kubeconfig::check,
     unresolved_substitution::check,
     deprecated_api::check,
     tenant_remote_base::check,
+    dangling_reference::check,
 ];
 
 /// Runs every rule; one finding per rule and source location.
@@ -228,6 +234,20 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         security: true,
     },
     RuleInfo {
+        id: "tenant-cross-namespace-ref",
+        severity: Severity::Error,
+        summary: "A tenant Flux object that refers to a source or event source in another namespace",
+        doc: rule_doc!("tenant-cross-namespace-ref"),
+        security: true,
+    },
+    RuleInfo {
+        id: "tenant-target-namespace",
+        severity: Severity::Error,
+        summary: "A tenant Flux object whose targetNamespace belongs to the platform or another tenant",
+        doc: rule_doc!("tenant-target-namespace"),
+        security: true,
+    },
+    RuleInfo {
         id: "tenant-kubeconfig",
         severity: Severity::Error,
         summary: "A tenant Flux object that reaches another cluster through spec.kubeConfig",
@@ -240,6 +260,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         summary: "A tenant kustomization that pulls a remote base",
         doc: rule_doc!("tenant-remote-base"),
         security: true,
+    },
+    RuleInfo {
+        id: "dangling-reference",
+        severity: Severity::Warning,
+        summary: "A sourceRef, providerRef, dependsOn, valuesFrom or substituteFrom that nothing on the cluster defines",
+        doc: rule_doc!("dangling-reference"),
+        security: false,
     },
     RuleInfo {
         id: "unresolved-substitution",

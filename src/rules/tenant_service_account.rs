@@ -47,8 +47,8 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                     .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name")
                 }
             };
-            findings
-                .push(finding.with_related(landing(cluster, placed).0, landing(cluster, placed).1));
+            let (span, landed) = landing(cluster, placed);
+            findings.push(finding.with_related(span, landed));
         }
     }
     findings
