@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline;
 use crate::diag::{Place, Severity};
 use crate::discover::relative_path;
 use crate::kustomize::Resolver;
@@ -117,9 +118,16 @@ struct LintArgs {
     /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Skip (and report) files larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
-    max_file_size: u64,
+    /// Skip (and report) files larger than this many bytes [default: the
+    /// config's `limits.max-file-size`, else 8 MiB].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Report only findings that this baseline file does not hold.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in FILE (a baseline for `--baseline`), then exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -170,9 +178,20 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
     let mut options = LintOptions::new(&args.path);
     options.jobs = args.jobs.unwrap_or(0);
-    options.load.max_file_size = args.max_file_size;
+    options.max_file_size = args.max_file_size;
     options.config = args.config.clone();
+    options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
     let run = lint(&options).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, baseline::render(&run.findings, &run.loaded.store))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "fleet-lint: wrote {} findings to the baseline {}",
+            run.findings.len(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
         color: use_color(args.color, to_terminal),

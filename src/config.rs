@@ -13,6 +13,18 @@
 //!       paths: [tenants/infra]
 //!       namespaces: [infra, infra-*]
 //!       privileged: true    # may hold cluster-scoped RBAC; not held to tenant rules
+//! rules:
+//!   severity:               # error | warning | info | off
+//!     dangling-reference: off
+//!   paths: [policies]       # directories of declarative rules (and Kyverno policies)
+//! exclude: [legacy, "**/*.generated.yaml"]   # path globs: never linted
+//! secrets:
+//!   allow:                  # plaintext-secret exceptions; a reason is required
+//!     - path: demo/*.yaml
+//!       key: password       # optional: the key that holds the value
+//!       reason: public demo credentials
+//! limits:
+//!   max-file-size: 8388608  # bytes; --max-file-size wins
 //! ```
 //!
 //! Read with fleet-lint's own spanned YAML tree, so every error names its line
@@ -20,7 +32,10 @@
 
 use std::path::Path;
 
-use crate::source::{FileId, SourceFile};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::diag::Severity;
+use crate::source::{FileId, Pos, SourceFile};
 use crate::yaml::{LoadLimits, Node, load_yaml};
 
 pub const CONFIG_FILE: &str = ".fleet-lint.yaml";
@@ -31,6 +46,84 @@ pub struct Config {
     pub repository_urls: Vec<String>,
     pub tenant_roots: Vec<String>,
     pub tenants: Vec<TenantConfig>,
+    /// `rules.severity`, in file order.
+    pub severity: Vec<SeverityOverride>,
+    /// `rules.paths`: directories of declarative rule files.
+    pub rule_paths: Vec<String>,
+    /// `exclude`: files never linted.
+    pub exclude: PathGlobs,
+    /// `secrets.allow`.
+    pub secret_allow: Vec<SecretAllow>,
+    /// `limits.max-file-size`.
+    pub max_file_size: Option<u64>,
+}
+
+/// A rule's severity set by the config; `None` turns the rule off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeverityOverride {
+    pub rule: String,
+    pub level: Option<Severity>,
+    /// Where the rule is named, for errors.
+    pub at: String,
+}
+
+/// A `plaintext-secret` exception.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretAllow {
+    pub path: PathGlobs,
+    /// The key holding the value; any key when `None`.
+    pub key: Option<String>,
+    pub reason: String,
+}
+
+/// Path globs (`*` stays within a folder, `**` crosses folders); a path
+/// matches when it or one of its folders does.
+#[derive(Clone, Debug, Default)]
+pub struct PathGlobs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl PartialEq for PathGlobs {
+    fn eq(&self, other: &PathGlobs) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl PathGlobs {
+    pub fn new(patterns: Vec<String>) -> Result<PathGlobs, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &patterns {
+            let glob = GlobBuilder::new(pattern.trim_start_matches("./").trim_end_matches('/'))
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("bad glob `{pattern}`: {e}"))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(PathGlobs { patterns, set })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether `path` (relative, `/`-separated) or one of its folders matches.
+    pub fn matches(&self, path: &str) -> bool {
+        if self.patterns.is_empty() {
+            return false;
+        }
+        let mut prefix = path;
+        loop {
+            if self.set.is_match(prefix) {
+                return true;
+            }
+            match prefix.rsplit_once('/') {
+                Some((parent, _)) => prefix = parent,
+                None => return false,
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +174,13 @@ impl Config {
         let rest = path.get(root.len()..).unwrap_or("").trim_start_matches('/');
         Some(rest.split('/').next().unwrap_or(""))
     }
+
+    /// Whether the allow-list accepts a clear-text value under `key` in the file at `path`.
+    pub fn secret_allowed(&self, path: &str, key: &str) -> bool {
+        self.secret_allow
+            .iter()
+            .any(|a| a.path.matches(path) && a.key.as_deref().is_none_or(|k| k == key))
+    }
 }
 
 /// Reads `ROOT/.fleet-lint.yaml`; the defaults when there is none.
@@ -112,7 +212,18 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
         return Ok(Config::default());
     };
     let reader = Reader;
-    reader.keys(root, &["clusters", "repository", "tenants"])?;
+    reader.keys(
+        root,
+        &[
+            "clusters",
+            "repository",
+            "tenants",
+            "rules",
+            "exclude",
+            "secrets",
+            "limits",
+        ],
+    )?;
     let mut config = Config::default();
     for item in reader.list(root, "clusters")? {
         reader.keys(item, &["name", "path"])?;
@@ -150,10 +261,79 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
             });
         }
     }
+    if let Some(rules) = root.get("rules") {
+        reader.keys(rules, &["severity", "paths"])?;
+        config.severity = severity_overrides(rules)?;
+        config.rule_paths = reader.texts(rules, "paths")?;
+    }
+    config.exclude = reader.globs(root, "exclude")?;
+    if let Some(secrets) = root.get("secrets") {
+        reader.keys(secrets, &["allow"])?;
+        for item in reader.list(secrets, "allow")? {
+            reader.keys(item, &["path", "key", "reason"])?;
+            let (Some(path), Some(reason)) =
+                (reader.text(item, "path")?, reader.text(item, "reason")?)
+            else {
+                return Err(located(
+                    &item.span.start,
+                    "a secret allow entry needs a `path` and a `reason`",
+                ));
+            };
+            config.secret_allow.push(SecretAllow {
+                path: PathGlobs::new(vec![path]).map_err(|e| located(&item.span.start, &e))?,
+                key: reader.text(item, "key")?,
+                reason,
+            });
+        }
+    }
+    if let Some(limits) = root.get("limits") {
+        reader.keys(limits, &["max-file-size"])?;
+        if let Some(value) = limits.get("max-file-size") {
+            let bytes = value.as_str().and_then(|v| v.parse::<u64>().ok());
+            config.max_file_size = Some(bytes.ok_or_else(|| {
+                located(
+                    &value.span.start,
+                    "`max-file-size` must be a number of bytes",
+                )
+            })?);
+        }
+    }
     Ok(config)
 }
 
-fn located(pos: &crate::source::Pos, message: &str) -> String {
+/// `rules.severity`: rule id -> `error`, `warning`, `info` or `off`.
+fn severity_overrides(rules: &Node) -> Result<Vec<SeverityOverride>, String> {
+    let Some(node) = rules.get("severity").filter(|n| !n.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let entries = node
+        .as_map()
+        .ok_or_else(|| located(&node.span.start, "`severity` must map rule ids to levels"))?;
+    entries
+        .iter()
+        .map(|entry| {
+            let level = match entry.value.as_str() {
+                Some("error") => Some(Severity::Error),
+                Some("warning") => Some(Severity::Warning),
+                Some("info") => Some(Severity::Info),
+                Some("off") => None,
+                _ => {
+                    return Err(located(
+                        &entry.value.span.start,
+                        "a severity is `error`, `warning`, `info` or `off`",
+                    ));
+                }
+            };
+            Ok(SeverityOverride {
+                rule: entry.key.as_str().unwrap_or("").to_string(),
+                level,
+                at: located(&entry.key.span.start, ""),
+            })
+        })
+        .collect()
+}
+
+fn located(pos: &Pos, message: &str) -> String {
     format!("{CONFIG_FILE}:{}:{}: {message}", pos.line, pos.col + 1)
 }
 
@@ -211,6 +391,12 @@ impl Reader {
                 })
             })
             .collect()
+    }
+
+    fn globs(&self, node: &Node, key: &str) -> Result<PathGlobs, String> {
+        let patterns = self.texts(node, key)?;
+        PathGlobs::new(patterns)
+            .map_err(|e| located(&node.get(key).map_or(node.span.start, |n| n.span.start), &e))
     }
 
     fn flag(&self, node: &Node, key: &str) -> Result<bool, String> {

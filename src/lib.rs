@@ -13,10 +13,13 @@
 //! - [`fleet`]: the model: clusters, the Flux Kustomizations followed on each,
 //!   what lands where and which tenant owns it ([`config`] says what it cannot guess);
 //! - [`rules`]: the rule registry, and the rules that read the fleet model;
+//! - then what users decided: [`config`] severities and excludes, inline
+//!   [`suppress`]ions, and a [`baseline`] of known findings;
 //! - [`diag`]: the finding type (with secret masking) every stage emits;
 //! - [`report`]: human, JSON, SARIF and GitHub renderings, pure functions of findings.
 
 pub mod base64;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -29,6 +32,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -42,9 +46,12 @@ pub struct LintOptions {
     pub root: PathBuf,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
-    pub load: LoadOptions,
+    /// Files larger than this are skipped (default: the config's, else 8 MiB).
+    pub max_file_size: Option<u64>,
     /// The config file; `None` means `.fleet-lint.yaml` at the root, if any.
     pub config: Option<PathBuf>,
+    /// Findings this baseline holds are not reported.
+    pub baseline: Option<baseline::Baseline>,
 }
 
 impl LintOptions {
@@ -52,8 +59,9 @@ impl LintOptions {
         LintOptions {
             root: root.into(),
             jobs: 0,
-            load: LoadOptions::default(),
+            max_file_size: None,
             config: None,
+            baseline: None,
         }
     }
 }
@@ -65,6 +73,8 @@ pub struct LintRun {
     pub loaded: Loaded,
     pub fleet: fleet::Fleet,
     pub findings: Vec<Finding>,
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
     /// How long each stage took (for benchmarks; never part of a report).
     pub timings: StageTimings,
 }
@@ -139,16 +149,25 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             clock = now;
             elapsed
         };
-        let files =
-            discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
         let config = match &options.config {
             Some(path) => config::load_config_file(path),
             None => config::load_config(&root),
         }
         .map_err(RunError::Config)?;
-        let loaded = load::load_all(&files, &options.load);
+        check_rule_names(&config)?;
+        let mut files =
+            discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
+        files.retain(|f| !config.exclude.matches(&f.rel_path));
+        let load_options = LoadOptions {
+            max_file_size: options
+                .max_file_size
+                .or(config.max_file_size)
+                .unwrap_or(LoadOptions::default().max_file_size),
+            ..LoadOptions::default()
+        };
+        let loaded = load::load_all(&files, &load_options);
         timings.load = lap();
-        let mut resolver = kustomize::Resolver::new(root.clone(), loaded, options.load);
+        let mut resolver = kustomize::Resolver::new(root.clone(), loaded, load_options);
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
         timings.model = lap();
         resolve_every_kustomization(&mut resolver);
@@ -161,15 +180,75 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             loaded: &loaded,
             config: &config,
         }));
+        let mut findings = users_decisions(findings, &loaded, &config);
         sort_findings(&mut findings, &loaded);
+        let baselined = options
+            .baseline
+            .as_ref()
+            .map_or(0, |b| b.filter(&mut findings, &loaded.store));
         timings.rules = lap();
         Ok(LintRun {
             loaded,
             fleet,
             findings,
+            baselined,
             timings,
         })
     })
+}
+
+/// Applies what the user decided: severities set (or rules turned off) in the
+/// config, excluded paths (files a kustomization pulled in from there), and
+/// inline suppressions.
+fn users_decisions(
+    findings: Vec<Finding>,
+    loaded: &Loaded,
+    config: &config::Config,
+) -> Vec<Finding> {
+    let level = |rule: &str| {
+        config
+            .severity
+            .iter()
+            .rev()
+            .find(|o| o.rule == rule)
+            .map(|o| o.level)
+    };
+    let linted = |file| !config.exclude.matches(&loaded.store.get(file).path);
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| linted(f.span.file))
+        .collect();
+    let ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id).collect();
+    let names = suppress::RuleNames {
+        known: &|rule| rules::rule_info(rule).is_some(),
+        off: &|rule| level(rule) == Some(None),
+        all: &ids,
+    };
+    suppress::apply(findings, loaded, linted, &names)
+        .into_iter()
+        .filter_map(|mut f| match level(&f.rule) {
+            Some(None) => None,
+            Some(Some(severity)) => {
+                f.severity = severity;
+                Some(f)
+            }
+            None => Some(f),
+        })
+        .collect()
+}
+
+/// Every rule the config names must exist.
+fn check_rule_names(config: &config::Config) -> Result<(), RunError> {
+    for o in &config.severity {
+        if rules::rule_info(&o.rule).is_none() {
+            let hint = suggest::did_you_mean(&o.rule, rules::BUILTIN_RULES.iter().map(|r| r.id), 3);
+            return Err(RunError::Config(format!(
+                "{}unknown rule `{}`{hint}; `fleet-lint rules` lists them",
+                o.at, o.rule
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Builds every directory that holds a kustomization, reached by a cluster or

@@ -67,6 +67,9 @@ pub fn summary_line(run: &LintRun, elapsed: Duration) -> String {
     if infos > 0 {
         counts.push_str(&format!(", {}", plural(infos, "info")));
     }
+    if run.baselined > 0 {
+        counts.push_str(&format!(" ({} in the baseline not shown)", run.baselined));
+    }
     format!(
         "{counts} in {} ({} ms)",
         plural(run.loaded.store.len(), "file"),
@@ -241,6 +244,7 @@ mod tests {
             loaded,
             fleet: Default::default(),
             findings: vec![finding],
+            baselined: 0,
             timings: Default::default(),
         };
         let mut out = Vec::new();

@@ -42,6 +42,8 @@ struct Summary {
     warnings: usize,
     infos: usize,
     files: usize,
+    /// Findings the `--baseline` held, left out.
+    baselined: usize,
 }
 
 pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
@@ -81,6 +83,7 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             warnings,
             infos,
             files: store.len(),
+            baselined: run.baselined,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

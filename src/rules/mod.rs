@@ -283,6 +283,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         security: false,
     },
     RuleInfo {
+        id: "unused-suppression",
+        severity: Severity::Warning,
+        summary: "A suppression comment or annotation that silences nothing, or names no rule",
+        doc: rule_doc!("unused-suppression"),
+        security: false,
+    },
+    RuleInfo {
         id: "external-source",
         severity: Severity::Info,
         summary: "A Flux source that is not this repository, whose content is not linted",

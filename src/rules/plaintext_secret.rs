@@ -22,19 +22,29 @@ use crate::yaml::{Node, Value};
 
 pub const ID: &str = "plaintext-secret";
 
+/// Findings with the key that holds the value (for the config's allow-list).
+type Leaks = Vec<(String, Finding)>;
+
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (id, file) in ctx.store().iter() {
         let documents = &ctx.files()[id.0 as usize].documents;
+        let mut leaks = Leaks::new();
         if KUSTOMIZATION_FILES.contains(&paths::file_name(&file.path)) {
             for doc in documents {
-                secret_generators(ctx, &file.path, &doc.root, &mut findings);
+                secret_generators(ctx, &file.path, &doc.root, &mut leaks);
             }
-            continue;
+        } else {
+            for doc in documents {
+                document(&doc.root, &mut leaks);
+            }
         }
-        for doc in documents {
-            document(&doc.root, &mut findings);
-        }
+        findings.extend(
+            leaks
+                .into_iter()
+                .filter(|(key, _)| !ctx.config.secret_allowed(&file.path, key))
+                .map(|(_, finding)| finding),
+        );
     }
     findings
 }
@@ -50,7 +60,7 @@ const ENCRYPTED_KINDS: [&str; 7] = [
     "SopsSecret",
 ];
 
-fn document(root: &Node, findings: &mut Vec<Finding>) {
+fn document(root: &Node, findings: &mut Leaks) {
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     if ENCRYPTED_KINDS.contains(&kind) {
@@ -88,7 +98,7 @@ fn document(root: &Node, findings: &mut Vec<Finding>) {
 
 /// A `Secret`: every non-empty value of `data` (decoded) and `stringData`,
 /// unless SOPS encrypted it (`ENC[...]` next to a `sops.mac`).
-fn secret(root: &Node, sops_encrypted: bool, findings: &mut Vec<Finding>) {
+fn secret(root: &Node, sops_encrypted: bool, findings: &mut Leaks) {
     let name = root
         .get_path(&["metadata", "name"])
         .and_then(Node::as_str)
@@ -121,13 +131,13 @@ fn secret(root: &Node, sops_encrypted: bool, findings: &mut Vec<Finding>) {
             if let Some(decoded) = &decoded {
                 finding = finding.with_secret(decoded.trim());
             }
-            findings.push(finding);
+            findings.push((key.to_string(), finding));
         }
     }
 }
 
 /// A notification Provider: a token in `spec.address`; a literal PagerDuty routing key in `spec.channel`.
-fn provider(root: &Node, findings: &mut Vec<Finding>) {
+fn provider(root: &Node, findings: &mut Leaks) {
     let name = root
         .get_path(&["metadata", "name"])
         .and_then(Node::as_str)
@@ -136,29 +146,32 @@ fn provider(root: &Node, findings: &mut Vec<Finding>) {
         && let Some(text) = address.as_str()
         && let Some(what) = url_credential(text)
     {
-        findings.push(
+        findings.push((
+            "address".into(),
             Finding::new(ID, Severity::Error, address.span, format!("Provider {name} has {what} in spec.address; keep the address in a Secret named by spec.secretRef"))
                 .with_secret(text),
-        );
+        ));
     }
     let is_pagerduty = root.get_path(&["spec", "type"]).and_then(Node::as_str) == Some("pagerduty");
     if let Some(channel) = root.get_path(&["spec", "channel"]).filter(|_| is_pagerduty)
         && let Some(key) = channel.as_str().filter(|k| !is_placeholder(k))
     {
-        findings.push(
+        findings.push((
+            "channel".into(),
             Finding::new(ID, Severity::Warning, channel.span, format!("PagerDuty Provider {name} has its routing key in clear in spec.channel; substitute it (`${{...}}`) from a Secret"))
                 .with_secret(key),
-        );
+        ));
     }
 }
 
 /// Every scalar under `node`: credential shapes anywhere; credential-named keys
 /// with literal values in ConfigMaps and HelmReleases (`keyed`).
-fn scan(node: &Node, key: &str, keyed: bool, owner: &str, findings: &mut Vec<Finding>) {
+fn scan(node: &Node, key: &str, keyed: bool, owner: &str, findings: &mut Leaks) {
     match &node.value {
         Value::Scalar(text, _) => {
             if let Some(shape) = credential_shape(text) {
-                findings.push(
+                findings.push((
+                    key.to_string(),
                     Finding::new(
                         ID,
                         Severity::Error,
@@ -166,16 +179,17 @@ fn scan(node: &Node, key: &str, keyed: bool, owner: &str, findings: &mut Vec<Fin
                         format!("{owner}: `{key}` holds {shape} in clear text"),
                     )
                     .with_secret(text),
-                );
+                ));
             } else if keyed
                 && is_credential_key(key)
                 && !is_placeholder(text)
                 && looks_like_a_value(text)
             {
-                findings.push(
+                findings.push((
+                    key.to_string(),
                     Finding::new(ID, Severity::Error, node.span, format!("{owner}: `{key}` holds a literal credential; take it from a Secret (valuesFrom, secretKeyRef)"))
                         .with_secret(text),
-                );
+                ));
             }
         }
         Value::Seq(items) => items
@@ -197,7 +211,7 @@ fn scan(node: &Node, key: &str, keyed: bool, owner: &str, findings: &mut Vec<Fin
 
 /// `secretGenerator` entries of a kustomization file: literals, and files or
 /// env files without a SOPS marker.
-fn secret_generators(ctx: &RuleContext, path: &str, root: &Node, findings: &mut Vec<Finding>) {
+fn secret_generators(ctx: &RuleContext, path: &str, root: &Node, findings: &mut Leaks) {
     let dir = paths::parent(path);
     for entry in root
         .get("secretGenerator")
@@ -216,10 +230,11 @@ fn secret_generators(ctx: &RuleContext, path: &str, root: &Node, findings: &mut 
             if is_placeholder(value.trim_matches(['"', '\''])) {
                 continue;
             }
-            findings.push(
+            findings.push((
+                key.to_string(),
                 Finding::new(ID, Severity::Error, literal.span, format!("secretGenerator {name}: literal `{key}` is committed in clear text; use an encrypted env file"))
                     .with_secret(value),
-            );
+            ));
         }
         let file_items = ["files", "envs"]
             .iter()
@@ -235,11 +250,14 @@ fn secret_generators(ctx: &RuleContext, path: &str, root: &Node, findings: &mut 
                 continue;
             };
             if !has_sops_marker(&ctx.store().get(id).text) {
-                findings.push(Finding::new(
-                    ID,
-                    Severity::Error,
-                    item.span,
-                    format!("secretGenerator {name}: `{file_path}` is not SOPS-encrypted, so its content is committed in clear text"),
+                findings.push((
+                    file_path.to_string(),
+                    Finding::new(
+                        ID,
+                        Severity::Error,
+                        item.span,
+                        format!("secretGenerator {name}: `{file_path}` is not SOPS-encrypted, so its content is committed in clear text"),
+                    ),
                 ));
             }
         }

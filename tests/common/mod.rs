@@ -103,3 +103,46 @@ pub fn subdirs(dir: &Path) -> Vec<(String, PathBuf)> {
     dirs.sort();
     dirs
 }
+
+/// A scratch copy of `fixtures/<name>`, to edit in a test.
+pub fn scratch_copy(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("readable fixture").flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy(&fixture(name), dir.path());
+    dir
+}
+
+/// Replaces the first `old` in the file at `path` by `new`.
+pub fn edit(path: &Path, old: &str, new: &str) {
+    let text = std::fs::read_to_string(path).expect("readable");
+    assert!(text.contains(old), "{} lacks {old:?}", path.display());
+    std::fs::write(path, text.replacen(old, new, 1)).expect("writable");
+}
+
+/// (rule, path, line, message) of every finding of a JSON report.
+pub fn rows(report: &Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (
+                text("rule"),
+                text("path"),
+                f["line"].as_u64().unwrap_or(0),
+                text("message"),
+            )
+        })
+        .collect()
+}
