@@ -175,6 +175,14 @@ impl Config {
         Some(rest.split('/').next().unwrap_or(""))
     }
 
+    /// Whether `path` is under one of the `rules.paths` directories.
+    pub fn is_rule_file(&self, path: &str) -> bool {
+        self.rule_paths.iter().any(|dir| {
+            let dir = dir.trim_start_matches("./").trim_end_matches('/');
+            crate::kustomize::paths::contains(dir, path)
+        })
+    }
+
     /// Whether the allow-list accepts a clear-text value under `key` in the file at `path`.
     pub fn secret_allowed(&self, path: &str, key: &str) -> bool {
         self.secret_allow

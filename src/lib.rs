@@ -28,6 +28,7 @@ pub mod fleet;
 pub mod generate;
 pub mod kustomize;
 pub mod load;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -154,10 +155,10 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             None => config::load_config(&root),
         }
         .map_err(RunError::Config)?;
-        check_rule_names(&config)?;
         let mut files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
-        files.retain(|f| !config.exclude.matches(&f.rel_path));
+        // Rule files are read as rules (policy::load_user_policies), not as manifests.
+        files.retain(|f| !config.exclude.matches(&f.rel_path) && !config.is_rule_file(&f.rel_path));
         let load_options = LoadOptions {
             max_file_size: options
                 .max_file_size
@@ -171,16 +172,23 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
         timings.model = lap();
         resolve_every_kustomization(&mut resolver);
-        let (loaded, resolve_findings) = resolver.finish();
+        let (mut loaded, resolve_findings) = resolver.finish();
         timings.resolve_rest = lap();
+        let (policies, policy_findings) =
+            policy::load_user_policies(&root, &config, &mut loaded, &load_options);
+        let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id).collect();
+        rule_ids.extend(policies.iter().map(|p| p.id.as_str()));
+        check_rule_names(&config, &rule_ids)?;
         findings.extend(loaded.findings.iter().cloned());
         findings.extend(resolve_findings);
-        findings.extend(rules::run_rules(&rules::RuleContext {
+        findings.extend(policy_findings);
+        let context = rules::RuleContext {
             fleet: &fleet,
             loaded: &loaded,
             config: &config,
-        }));
-        let mut findings = users_decisions(findings, &loaded, &config);
+        };
+        findings.extend(rules::run_rules(&context, &policies));
+        let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
         sort_findings(&mut findings, &loaded);
         let baselined = options
             .baseline
@@ -204,6 +212,7 @@ fn users_decisions(
     findings: Vec<Finding>,
     loaded: &Loaded,
     config: &config::Config,
+    rule_ids: &[&str],
 ) -> Vec<Finding> {
     let level = |rule: &str| {
         config
@@ -218,11 +227,10 @@ fn users_decisions(
         .into_iter()
         .filter(|f| linted(f.span.file))
         .collect();
-    let ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id).collect();
     let names = suppress::RuleNames {
-        known: &|rule| rules::rule_info(rule).is_some(),
+        known: &|rule| rule_ids.contains(&rule),
         off: &|rule| level(rule) == Some(None),
-        all: &ids,
+        all: rule_ids,
     };
     suppress::apply(findings, loaded, linted, &names)
         .into_iter()
@@ -237,11 +245,11 @@ fn users_decisions(
         .collect()
 }
 
-/// Every rule the config names must exist.
-fn check_rule_names(config: &config::Config) -> Result<(), RunError> {
+/// Every rule the config names must exist (built in, or one of the user's).
+fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
     for o in &config.severity {
-        if rules::rule_info(&o.rule).is_none() {
-            let hint = suggest::did_you_mean(&o.rule, rules::BUILTIN_RULES.iter().map(|r| r.id), 3);
+        if !rule_ids.contains(&o.rule.as_str()) {
+            let hint = suggest::did_you_mean(&o.rule, rule_ids.iter().copied(), 3);
             return Err(RunError::Config(format!(
                 "{}unknown rule `{}`{hint}; `fleet-lint rules` lists them",
                 o.at, o.rule

@@ -52,7 +52,10 @@ fn tenant_kubeconfig() {
         (found[0].0.as_str(), found[0].1, found[0].2.as_str()),
         ("tenants/dev/team-a.yaml", 11, "error")
     );
-    assert!(found[0].3.starts_with("Kustomization team-a/team-a of tenant team-a applies to another cluster through spec.kubeConfig (secretRef edge-cluster)"));
+    assert_eq!(
+        found[0].3,
+        "Kustomization team-a/team-a of tenant team-a applies to another cluster through spec.kubeConfig: a tenant must stay on the clusters the platform gives it"
+    );
     assert_clean("rules/tenant-kubeconfig/pass");
     insta::assert_snapshot!(snapshot("rules/tenant-kubeconfig/fail"));
 }

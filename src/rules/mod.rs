@@ -12,7 +12,6 @@ mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_cross_namespace_ref;
-mod tenant_kubeconfig;
 mod tenant_remote_base;
 mod tenant_service_account;
 mod tenant_target_namespace;
@@ -54,16 +53,19 @@ const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 11] = [
     plaintext_secret::check,
     tenant_cross_namespace_ref::check,
     tenant_target_namespace::check,
-    tenant_kubeconfig::check,
+    crate::policy::check_builtin,
     unresolved_substitution::check,
     deprecated_api::check,
     tenant_remote_base::check,
     dangling_reference::check,
 ];
 
-/// Runs every rule; one finding per rule and source location.
-pub fn run_rules(ctx: &RuleContext) -> Vec<Finding> {
-    collapse(CHECKS.iter().flat_map(|check| check(ctx)).collect())
+/// Runs every built-in rule and the user's declarative `policies`; one
+/// finding per rule and source location.
+pub fn run_rules(ctx: &RuleContext, policies: &[crate::policy::Policy]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = CHECKS.iter().flat_map(|check| check(ctx)).collect();
+    findings.extend(crate::policy::run(policies, ctx));
+    collapse(findings)
 }
 
 /// Merges findings of the same rule at the same place (the same object seen on
@@ -85,7 +87,7 @@ fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
 
 /// Where `placed` lands: the `spec.path` of the nearest Flux Kustomization
 /// that applies it, and a message naming the cluster and that Kustomization.
-fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
+pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
     for sync in cluster.sync_chain(placed.sync).into_iter().rev() {
         let sync = &cluster.syncs[sync];
         if let Some(object) = sync.object {
@@ -287,6 +289,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         severity: Severity::Warning,
         summary: "A suppression comment or annotation that silences nothing, or names no rule",
         doc: rule_doc!("unused-suppression"),
+        security: false,
+    },
+    RuleInfo {
+        id: "policy-not-evaluated",
+        severity: Severity::Warning,
+        summary: "A part of a declarative rule or Kyverno policy that fleet-lint does not evaluate",
+        doc: rule_doc!("policy-not-evaluated"),
         security: false,
     },
     RuleInfo {

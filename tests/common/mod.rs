@@ -104,21 +104,23 @@ pub fn subdirs(dir: &Path) -> Vec<(String, PathBuf)> {
     dirs
 }
 
-/// A scratch copy of `fixtures/<name>`, to edit in a test.
-pub fn scratch_copy(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("readable fixture").flatten() {
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy");
-            }
+/// Copies the directory tree `from` to `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("readable").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
+}
+
+/// A scratch copy of `fixtures/<name>`, to edit in a test.
+pub fn scratch_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy(&fixture(name), dir.path());
+    copy_tree(&fixture(name), dir.path());
     dir
 }
 
