@@ -408,7 +408,11 @@ mod tests {
     fn every_embedded_rule_parses_and_is_registered() {
         assert_eq!(builtin_policies().len(), EMBEDDED.len());
         for policy in builtin_policies() {
-            assert!(crate::rules::rule_info(&policy.id).is_some(), "{}", policy.id);
+            assert!(
+                crate::rules::rule_info(&policy.id).is_some(),
+                "{}",
+                policy.id
+            );
         }
     }
 }
