@@ -169,15 +169,21 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
             return None;
         }
     };
-    let validate = root.get("validate")?;
-    let select = root
-        .get("match")
-        .map(|m| vec![selector(m)])
-        .unwrap_or_else(|| vec![Selector::default()]);
-    let exclude = root
-        .get("exclude")
-        .map(|m| vec![selector(m)])
-        .unwrap_or_default();
+    let Some(validate) = root.get("validate") else {
+        problems.push(problem(
+            root.headline(),
+            format!("rule {id} has no `validate`; the rule is skipped"),
+        ));
+        return None;
+    };
+    let select = match root.get("match") {
+        Some(m) => vec![selector(m, problems)?],
+        None => vec![Selector::default()],
+    };
+    let exclude = match root.get("exclude") {
+        Some(m) => vec![selector(m, problems)?],
+        None => Vec::new(),
+    };
     let check = check(id, validate, problems)?;
     Some(Policy {
         id: id.to_string(),
@@ -190,22 +196,31 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
     })
 }
 
-fn selector(node: &Node) -> Selector {
-    Selector {
+/// A selector; `None` (with a problem) when its path globs do not parse.
+fn selector(node: &Node, problems: &mut Vec<Finding>) -> Option<Selector> {
+    let paths = match PathGlobs::new(texts(node.get("paths"))) {
+        Ok(globs) => globs,
+        Err(e) => {
+            let at = node.get("paths").map_or(node.span, |n| n.span);
+            problems.push(problem(at, format!("{e}; the rule is skipped")));
+            return None;
+        }
+    };
+    Some(Selector {
         kinds: texts(node.get("kinds")),
         names: texts(node.get("names"))
             .into_iter()
             .chain(texts(node.get("name")))
             .collect(),
         namespaces: texts(node.get("namespaces")),
-        paths: PathGlobs::new(texts(node.get("paths"))).unwrap_or_default(),
+        paths,
         scope: match text(node, "scope") {
             Some("tenant") => Scope::Tenant,
             Some("platform") => Scope::Platform,
             _ => Scope::Any,
         },
         clusters: texts(node.get("clusters")),
-    }
+    })
 }
 
 /// `validate`: one of pattern, anyPattern, deny.
@@ -395,7 +410,7 @@ fn kyverno_selectors(
             ));
             return None;
         }
-        out.push(selector(block));
+        out.push(selector(block, problems)?);
     }
     Some(out)
 }
