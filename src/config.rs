@@ -48,7 +48,7 @@ pub struct Config {
     pub tenants: Vec<TenantConfig>,
     /// `rules.severity`, in file order.
     pub severity: Vec<SeverityOverride>,
-    /// `rules.paths`: directories of declarative rule files.
+    /// `rules.paths`: directories of declarative rule files, relative to the root.
     pub rule_paths: Vec<String>,
     /// `exclude`: files never linted.
     pub exclude: PathGlobs,
@@ -64,7 +64,7 @@ pub struct SeverityOverride {
     pub rule: String,
     pub level: Option<Severity>,
     /// Where the rule is named, for errors.
-    pub at: String,
+    pub at: Pos,
 }
 
 /// A `plaintext-secret` exception.
@@ -94,7 +94,7 @@ impl PathGlobs {
     pub fn new(patterns: Vec<String>) -> Result<PathGlobs, String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in &patterns {
-            let glob = GlobBuilder::new(pattern.trim_start_matches("./").trim_end_matches('/'))
+            let glob = GlobBuilder::new(relative(pattern))
                 .literal_separator(true)
                 .build()
                 .map_err(|e| format!("bad glob `{pattern}`: {e}"))?;
@@ -177,10 +177,9 @@ impl Config {
 
     /// Whether `path` is under one of the `rules.paths` directories.
     pub fn is_rule_file(&self, path: &str) -> bool {
-        self.rule_paths.iter().any(|dir| {
-            let dir = dir.trim_start_matches("./").trim_end_matches('/');
-            crate::kustomize::paths::contains(dir, path)
-        })
+        self.rule_paths
+            .iter()
+            .any(|dir| crate::kustomize::paths::contains(dir, path))
     }
 
     /// Whether the allow-list accepts a clear-text value under `key` in the file at `path`.
@@ -237,12 +236,7 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
         reader.keys(item, &["name", "path"])?;
         config.clusters.push(ClusterConfig {
             name: reader.text(item, "name")?.unwrap_or_default(),
-            path: reader
-                .text(item, "path")?
-                .unwrap_or_default()
-                .trim_start_matches("./")
-                .trim_end_matches('/')
-                .to_string(),
+            path: relative(&reader.text(item, "path")?.unwrap_or_default()).to_string(),
         });
     }
     if let Some(repository) = root.get("repository") {
@@ -272,7 +266,11 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
     if let Some(rules) = root.get("rules") {
         reader.keys(rules, &["severity", "paths"])?;
         config.severity = severity_overrides(rules)?;
-        config.rule_paths = reader.texts(rules, "paths")?;
+        config.rule_paths = reader
+            .texts(rules, "paths")?
+            .iter()
+            .map(|dir| relative(dir).to_string())
+            .collect();
     }
     config.exclude = reader.globs(root, "exclude")?;
     if let Some(secrets) = root.get("secrets") {
@@ -321,27 +319,30 @@ fn severity_overrides(rules: &Node) -> Result<Vec<SeverityOverride>, String> {
         .iter()
         .map(|entry| {
             let level = match entry.value.as_str() {
-                Some("error") => Some(Severity::Error),
-                Some("warning") => Some(Severity::Warning),
-                Some("info") => Some(Severity::Info),
                 Some("off") => None,
-                _ => {
-                    return Err(located(
+                text => Some(text.and_then(Severity::parse).ok_or_else(|| {
+                    located(
                         &entry.value.span.start,
                         "a severity is `error`, `warning`, `info` or `off`",
-                    ));
-                }
+                    )
+                })?),
             };
             Ok(SeverityOverride {
                 rule: entry.key.as_str().unwrap_or("").to_string(),
                 level,
-                at: located(&entry.key.span.start, ""),
+                at: entry.key.span.start,
             })
         })
         .collect()
 }
 
-fn located(pos: &Pos, message: &str) -> String {
+/// A path as the config means it, relative to the root: no `./`, no trailing `/`.
+fn relative(path: &str) -> &str {
+    path.trim_start_matches("./").trim_end_matches('/')
+}
+
+/// `message`, prefixed with the config file's name and the place `pos`.
+pub fn located(pos: &Pos, message: &str) -> String {
     format!("{CONFIG_FILE}:{}:{}: {message}", pos.line, pos.col + 1)
 }
 

@@ -22,6 +22,13 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// `error`, `warning` or `info`, as users write it.
+    pub fn parse(text: &str) -> Option<Severity> {
+        [Severity::Error, Severity::Warning, Severity::Info]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

@@ -250,9 +250,12 @@ fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), Ru
     for o in &config.severity {
         if !rule_ids.contains(&o.rule.as_str()) {
             let hint = suggest::did_you_mean(&o.rule, rule_ids.iter().copied(), 3);
-            return Err(RunError::Config(format!(
-                "{}unknown rule `{}`{hint}; `fleet-lint rules` lists them",
-                o.at, o.rule
+            return Err(RunError::Config(config::located(
+                &o.at,
+                &format!(
+                    "unknown rule `{}`{hint}; `fleet-lint rules` lists them",
+                    o.rule
+                ),
             )));
         }
     }

@@ -24,6 +24,7 @@ pub const UNUSED: &str = "unused-suppression";
 /// The annotation that suppresses findings on one object.
 pub const ANNOTATION: &str = "fleet-lint.dev/ignore";
 
+// The pattern is a constant, compiled in every test run: `expect` cannot fire.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\s*fleet-lint:\s*(?:(ignore-file|ignore)\[([^\]]*)\])?").expect("valid regex")
 });

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, fleet_lint, lint_json, without_timing};
+use common::{findings_of, fixture, fleet_lint, lint_json, places, without_timing};
 use serde_json::Value;
 
 /// (path, line, severity, message) of the findings of `rule`.
@@ -126,17 +126,9 @@ fn tenant_remote_base() {
     insta::assert_snapshot!(snapshot("rules/tenant-remote-base/fail"));
 }
 
-/// (path, line, severity) of `found`.
-fn places(found: &[(String, u64, String, String)]) -> Vec<(&str, u64, &str)> {
-    found
-        .iter()
-        .map(|f| (f.0.as_str(), f.1, f.2.as_str()))
-        .collect()
-}
-
 #[test]
 fn tenant_cross_namespace_ref() {
-    let found = findings(
+    let found = findings_of(
         "rules/tenant-cross-namespace-ref/fail",
         "tenant-cross-namespace-ref",
     );
@@ -149,13 +141,13 @@ fn tenant_cross_namespace_ref() {
         ]
     );
     assert_eq!(
-        found[0].3,
+        found[0]["message"],
         "Kustomization team-a/team-a of tenant team-a refers to GitRepository flux-system/flux-system through spec.sourceRef, outside its namespace team-a: Flux's multi-tenancy lockdown (--no-cross-namespace-refs) refuses it, and without the lockdown the tenant reaches into namespace flux-system"
     );
-    assert!(found[1].3.starts_with(
+    assert!(found[1]["message"].as_str().unwrap_or("").starts_with(
         "HelmRelease team-a/web of tenant team-a refers to HelmRepository team-b/charts through spec.chart.spec.sourceRef"
     ));
-    assert!(found[2].3.starts_with(
+    assert!(found[2]["message"].as_str().unwrap_or("").starts_with(
         "Alert team-b/team-b of tenant team-b refers to Kustomization team-a/* through spec.eventSources"
     ));
     // team-b's dependsOn on flux-system/infrastructure and the platform's Alerts pass.
@@ -165,7 +157,7 @@ fn tenant_cross_namespace_ref() {
 
 #[test]
 fn tenant_target_namespace() {
-    let found = findings(
+    let found = findings_of(
         "rules/tenant-target-namespace/fail",
         "tenant-target-namespace",
     );
@@ -177,11 +169,11 @@ fn tenant_target_namespace() {
         ]
     );
     assert_eq!(
-        found[0].3,
+        found[0]["message"],
         "Kustomization team-a/reports of tenant team-a sets targetNamespace `team-b`, the namespace of tenant team-b: everything it applies lands outside the tenant"
     );
     assert_eq!(
-        found[1].3,
+        found[1]["message"],
         "HelmRelease team-b/web of tenant team-b sets targetNamespace `kube-system`, a namespace of the platform: everything it applies lands outside the tenant"
     );
     // A Namespace the tenant defines, and one the config gives it, pass.
@@ -192,7 +184,7 @@ fn tenant_target_namespace() {
 #[test]
 fn dangling_reference() {
     let (_, report) = lint_json(&fixture("rules/dangling-reference/fail"), &[]);
-    let found = findings("rules/dangling-reference/fail", "dangling-reference");
+    let found = findings_of("rules/dangling-reference/fail", "dangling-reference");
     assert_eq!(
         places(&found),
         [
@@ -202,10 +194,10 @@ fn dangling_reference() {
         ]
     );
     assert_eq!(
-        found[0].3,
+        found[0]["message"],
         "Kustomization flux-system/tenants refers to Kustomization flux-system/infrastucture through spec.dependsOn, which no manifest landing on its cluster defines: Flux cannot reconcile it until that object exists"
     );
-    assert!(found[1].3.starts_with(
+    assert!(found[1]["message"].as_str().unwrap_or("").starts_with(
         "HelmRelease team-a/web of tenant team-a refers to ConfigMap team-a/web-values through spec.valuesFrom"
     ));
     let helps: Vec<&str> = report["findings"]

@@ -4,33 +4,8 @@
 
 mod common;
 
-use common::{fixture, fleet_lint, lint_json, without_timing};
+use common::{findings_of, fixture, fleet_lint, lint_json, places, without_timing};
 use serde_json::Value;
-
-fn findings_of(fixture_name: &str, rule: &str) -> Vec<Value> {
-    let (_, report) = lint_json(&fixture(fixture_name), &[]);
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .cloned()
-        .collect()
-}
-
-/// (path, line, severity) of each finding.
-fn places(findings: &[Value]) -> Vec<(&str, u64, &str)> {
-    findings
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap_or(""),
-                f["line"].as_u64().unwrap_or(0),
-                f["severity"].as_str().unwrap_or(""),
-            )
-        })
-        .collect()
-}
 
 fn snapshot_of(fixture_name: &str) -> String {
     let output = fleet_lint()

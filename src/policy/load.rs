@@ -53,7 +53,6 @@ pub fn load_user_policies(
 ) -> (Vec<Policy>, Vec<Finding>) {
     let mut files: Vec<FileId> = Vec::new();
     for dir in &config.rule_paths {
-        let dir = dir.trim_start_matches("./").trim_end_matches('/');
         for path in rule_files(root, dir) {
             let id = match loaded.find(&path) {
                 Some(id) => id,
@@ -157,17 +156,13 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
         ));
         return None;
     };
-    let severity = match text(root, "severity").unwrap_or("error") {
-        "error" => Severity::Error,
-        "warning" => Severity::Warning,
-        "info" => Severity::Info,
-        other => {
-            problems.push(problem(
-                root.get("severity").map_or(root.span, |n| n.span),
-                format!("rule {id}: severity `{other}` is not error, warning or info"),
-            ));
-            return None;
-        }
+    let written = text(root, "severity").unwrap_or("error");
+    let Some(severity) = Severity::parse(written) else {
+        problems.push(problem(
+            root.get("severity").map_or(root.span, |n| n.span),
+            format!("rule {id}: severity `{written}` is not error, warning or info"),
+        ));
+        return None;
     };
     let Some(validate) = root.get("validate") else {
         problems.push(problem(

@@ -124,23 +124,17 @@ fn walk(pattern: &Node, object: &Node, path: &str) -> Step {
 
 fn map(pattern: &Node, object: &Node, path: &str) -> Step {
     let entries = pattern.as_map().unwrap_or_default();
-    // Anchors that decide whether the rest applies go first, as in Kyverno.
-    let ordered = entries
+    // Anchors that decide whether the rest applies go first, as in Kyverno
+    // (a stable sort keeps the written order otherwise).
+    let mut ordered: Vec<(Anchor, &str, &Node)> = entries
         .iter()
-        .filter(|e| {
-            matches!(
-                anchor(e.key.as_str().unwrap_or("")).0,
-                Anchor::Global | Anchor::Conditional
-            )
+        .map(|e| {
+            let (kind, key) = anchor(e.key.as_str().unwrap_or(""));
+            (kind, key, &e.value)
         })
-        .chain(entries.iter().filter(|e| {
-            !matches!(
-                anchor(e.key.as_str().unwrap_or("")).0,
-                Anchor::Global | Anchor::Conditional
-            )
-        }));
-    for entry in ordered {
-        let (kind, key) = anchor(entry.key.as_str().unwrap_or(""));
+        .collect();
+    ordered.sort_by_key(|(kind, ..)| !matches!(kind, Anchor::Global | Anchor::Conditional));
+    for (kind, key, expected) in ordered {
         let here = format!("{path}.{key}");
         let found = object.get(key).filter(|v| !v.is_null());
         let step = match (kind, found) {
@@ -149,7 +143,7 @@ fn map(pattern: &Node, object: &Node, path: &str) -> Step {
                 path,
                 format!("`{}` is missing", here.trim_start_matches('.')),
             ),
-            (Anchor::Plain | Anchor::Equality, Some(value)) => walk(&entry.value, value, &here),
+            (Anchor::Plain | Anchor::Equality, Some(value)) => walk(expected, value, &here),
             (Anchor::Equality, None) => Step::Pass,
             (Anchor::Negation, None) => Step::Pass,
             (Anchor::Negation, Some(value)) => {
@@ -161,12 +155,12 @@ fn map(pattern: &Node, object: &Node, path: &str) -> Step {
                 })
             }
             (Anchor::Conditional, None) => Step::Skip,
-            (Anchor::Conditional, Some(value)) => match walk(&entry.value, value, &here) {
+            (Anchor::Conditional, Some(value)) => match walk(expected, value, &here) {
                 Step::Fail(_) | Step::Skip => Step::Skip,
                 other => other,
             },
             (Anchor::Global, None) => Step::SkipRule,
-            (Anchor::Global, Some(value)) => match walk(&entry.value, value, &here) {
+            (Anchor::Global, Some(value)) => match walk(expected, value, &here) {
                 Step::Fail(_) => Step::SkipRule,
                 other => other,
             },
@@ -175,7 +169,7 @@ fn map(pattern: &Node, object: &Node, path: &str) -> Step {
                 path,
                 format!("`{}` is missing", here.trim_start_matches('.')),
             ),
-            (Anchor::Existence, Some(value)) => exists(&entry.value, value, &here),
+            (Anchor::Existence, Some(value)) => exists(expected, value, &here),
         };
         match step {
             Step::Pass => {}

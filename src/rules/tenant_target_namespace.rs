@@ -25,15 +25,17 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
             let Some(whose) = outside_of_tenant(ctx, cluster, tenant, target) else {
                 continue;
             };
-            let help = match whose {
-                Owner::Platform => format!("target a namespace of {tenant}"),
-                Owner::Tenant { .. } => format!(
-                    "target a namespace of {tenant}, or name `{target}` as {tenant}'s in .fleet-lint.yaml (tenants.named[].namespaces)"
+            let (whose, help) = match whose {
+                Owner::Platform => (
+                    "a namespace of the platform".to_string(),
+                    format!("target a namespace of {tenant}"),
                 ),
-            };
-            let whose = match whose {
-                Owner::Platform => "a namespace of the platform".to_string(),
-                Owner::Tenant { name, .. } => format!("the namespace of tenant {name}"),
+                Owner::Tenant { name, .. } => (
+                    format!("the namespace of tenant {name}"),
+                    format!(
+                        "target a namespace of {tenant}, or name `{target}` as {tenant}'s in .fleet-lint.yaml (tenants.named[].namespaces)"
+                    ),
+                ),
             };
             let message = format!(
                 "{} of tenant {tenant} sets targetNamespace `{target}`, {whose}: everything it applies lands outside the tenant",

@@ -148,3 +148,29 @@ pub fn rows(report: &Value) -> Vec<(String, String, u64, String)> {
         })
         .collect()
 }
+
+/// The findings of `rule` when linting `fixtures/<fixture_name>`.
+pub fn findings_of(fixture_name: &str, rule: &str) -> Vec<Value> {
+    let (_, report) = lint_json(&fixture(fixture_name), &[]);
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+/// (path, line, severity) of each finding.
+pub fn places(findings: &[Value]) -> Vec<(&str, u64, &str)> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
