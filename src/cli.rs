@@ -31,7 +31,8 @@ Examples:
   fleet-lint rules                           list every rule with its default severity
   fleet-lint explain yaml-syntax             what a rule checks and how to fix it
   fleet-lint build tenants/team-a/production what Flux would build there, as YAML
-  fleet-lint graph --format mermaid          the fleet per cluster, as a Mermaid flowchart";
+  fleet-lint graph --format mermaid          the fleet per cluster, as a Mermaid flowchart
+  fleet-lint init                            write a commented starter .fleet-lint.yaml";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -61,6 +62,21 @@ enum Command {
     Build(BuildArgs),
     /// Print the fleet as a tree per cluster: Flux Kustomizations, HelmReleases, alerts.
     Graph(GraphArgs),
+    /// Write a commented starter `.fleet-lint.yaml` naming the clusters and tenants found.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The fleet repository; the file is written at its root.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Print the file instead of writing it.
+    #[arg(long)]
+    stdout: bool,
+    /// Overwrite an existing `.fleet-lint.yaml`.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +179,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Build(args)) => run_build(&args),
         Some(Command::Graph(args)) => run_graph(&args),
+        Some(Command::Init(args)) => run_init(&args),
         None => run_lint(&cli.lint),
     };
     match result {
@@ -212,6 +229,32 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     };
     write_result?;
     Ok(exit_code(&run, args.fail_on))
+}
+
+fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
+    let target = args.path.join(crate::config::CONFIG_FILE);
+    if !args.stdout && !args.force && target.exists() {
+        return Err(format!(
+            "{} already exists; `--force` overwrites it, `--stdout` prints the starter file",
+            target.display()
+        ));
+    }
+    let run = lint(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    let config = crate::config::load_config(&args.path)?;
+    let starter = crate::init::starter_config(&run, &config);
+    if args.stdout {
+        print!("{}", starter.text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::write(&target, &starter.text)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    eprintln!(
+        "fleet-lint: wrote {} ({} clusters, {} tenants found)",
+        target.display(),
+        run.fleet.clusters.len(),
+        starter.tenants
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_report(

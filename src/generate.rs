@@ -330,7 +330,8 @@ subjects:
             &helm_release(team, app, !without_sa),
         )?;
         if without_sa {
-            expected.push(("tenant-service-account", format!("{base}/{file}"), 2));
+            // At the `spec:` key that lacks serviceAccountName.
+            expected.push(("tenant-service-account", format!("{base}/{file}"), 8));
         }
         if seed == Some(Seed::Unalerted) {
             expected.push(("tenant-alert-coverage", format!("{base}/{file}"), 2));

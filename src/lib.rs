@@ -26,6 +26,7 @@ pub mod diag;
 pub mod discover;
 pub mod fleet;
 pub mod generate;
+pub mod init;
 pub mod kustomize;
 pub mod load;
 pub mod policy;
@@ -74,6 +75,8 @@ pub struct LintRun {
     pub loaded: Loaded,
     pub fleet: fleet::Fleet,
     pub findings: Vec<Finding>,
+    /// The user's declarative rules (one per id), for reports that describe rules.
+    pub user_rules: Vec<rules::UserRuleInfo>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
     /// How long each stage took (for benchmarks; never part of a report).
@@ -195,10 +198,17 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             .as_ref()
             .map_or(0, |b| b.filter(&mut findings, &loaded.store));
         timings.rules = lap();
+        let mut user_rules: Vec<rules::UserRuleInfo> = Vec::new();
+        for policy in &policies {
+            if !user_rules.iter().any(|r| r.id == policy.id) {
+                user_rules.push(policy.info());
+            }
+        }
         Ok(LintRun {
             loaded,
             fleet,
             findings,
+            user_rules,
             baselined,
             timings,
         })

@@ -86,7 +86,7 @@ fn sarif_output_validates_against_the_official_schema() {
         serde_json::from_slice(&std::fs::read(schema_path).expect("schema readable"))
             .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    for fleet in ["example-fleet", "yaml-broken"] {
+    for fleet in ["example-fleet", "yaml-broken", "policies"] {
         let output = fleet_lint()
             .arg(fixture(fleet))
             .args(["--format", "sarif"])

@@ -32,7 +32,7 @@ const EXAMPLE: [(&str, &str, u64); 6] = [
     (
         "tenant-service-account",
         "tenants/team-b/base/redis.yaml",
-        3,
+        7,
     ),
 ];
 
@@ -63,11 +63,11 @@ fn the_example_fleet_reports_its_deliberate_findings() {
 fn each_suppression_form_silences_exactly_its_findings() {
     let dir = scratch_copy("example-fleet");
     let root = dir.path();
-    // At the end of the offending line: two rules at once.
+    // At the end of the offending line.
     edit(
-        &root.join("tenants/team-b/base/redis.yaml"),
-        "kind: HelmRelease\n",
-        "kind: HelmRelease # fleet-lint: ignore[tenant-service-account, tenant-alert-coverage] legacy chart\n",
+        &root.join("infrastructure/rbac/platform-admins.yaml"),
+        "kind: ClusterRoleBinding\n",
+        "kind: ClusterRoleBinding # fleet-lint: ignore[tenant-cluster-rbac] break-glass binding\n",
     );
     // Alone on the line before.
     edit(
@@ -81,11 +81,11 @@ fn each_suppression_form_silences_exactly_its_findings() {
         "apiVersion",
         "# fleet-lint: ignore-file[yaml-syntax]\napiVersion",
     );
-    // The object's annotation.
+    // The object's annotation: two rules at once, wherever on the object they point.
     edit(
-        &root.join("infrastructure/rbac/platform-admins.yaml"),
+        &root.join("tenants/team-b/base/redis.yaml"),
         "metadata:\n",
-        "metadata:\n  annotations:\n    fleet-lint.dev/ignore: \"tenant-cluster-rbac\"\n",
+        "metadata:\n  annotations:\n    fleet-lint.dev/ignore: \"tenant-service-account, tenant-alert-coverage\"\n",
     );
     let (code, report) = lint_json(root, &[]);
     assert_eq!(places(&report), example_without(&[0, 1, 2, 4, 5]));

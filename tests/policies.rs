@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{edit, fixture, lint_json, rows, shared};
+use common::{edit, fixture, fleet_lint, lint_json, rows, shared};
 
 #[test]
 fn house_rules_and_kyverno_policies_point_at_the_failing_key() {
@@ -183,4 +183,37 @@ fn the_multi_tenancy_corpus_runs_its_own_kyverno_policies() {
         "flux2-multi-tenancy Kyverno policies: {:?}",
         policy_rows(&report)
     ));
+}
+
+#[test]
+fn sarif_describes_users_rules_so_code_scanning_can_show_them() {
+    let output = fleet_lint()
+        .arg(fixture("policies"))
+        .args(["--format", "sarif"])
+        .output()
+        .expect("runs");
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 7);
+    for result in results {
+        let index = result["ruleIndex"]
+            .as_u64()
+            .expect("every result has a ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+    let house = rules
+        .iter()
+        .find(|r| r["id"] == "house/short-history")
+        .expect("the user's rule is described");
+    assert_eq!(house["defaultConfiguration"]["level"], "warning");
+    assert_eq!(house["properties"]["tags"][1], "user-rule");
+    assert!(house.get("helpUri").is_none());
+    assert!(
+        house["shortDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("keeps too much history")),
+        "{house}"
+    );
 }

@@ -96,11 +96,11 @@ fn deprecated_api() {
     assert_eq!(lines, [1, 13, 24]);
     assert_eq!(
         found[0].3,
-        "HelmRelease `helm.toolkit.fluxcd.io/v2beta1` was removed in Flux 2.7: Flux no longer applies it; use `helm.toolkit.fluxcd.io/v2`"
+        "HelmRelease `helm.toolkit.fluxcd.io/v2beta1` was removed from Flux (v2beta1 in 2.7, v2beta2 in 2.8): Flux no longer applies it; use `helm.toolkit.fluxcd.io/v2`"
     );
     assert_eq!(
         found[2].3,
-        "Alert `notification.toolkit.fluxcd.io/v1beta2` was removed in Flux 2.9: Flux no longer applies it; use `notification.toolkit.fluxcd.io/v1beta3`"
+        "Alert `notification.toolkit.fluxcd.io/v1beta2` was removed from Flux (v1beta1 in 2.7, v1beta2 in 2.9): Flux no longer applies it; use `notification.toolkit.fluxcd.io/v1beta3`"
     );
     assert_clean("rules/deprecated-api/pass");
     insta::assert_snapshot!(snapshot("rules/deprecated-api/fail"));

@@ -24,9 +24,9 @@ fn tenant_service_account_fails_where_the_built_object_has_none() {
     assert_eq!(
         places(&found),
         [
-            ("tenants/team-a/releases.yaml", 2, "error"),
+            ("tenants/team-a/releases.yaml", 6, "error"),
             ("tenants/team-a/releases.yaml", 22, "warning"),
-            ("tenants/team-a/releases.yaml", 31, "error")
+            ("tenants/team-a/releases.yaml", 35, "error")
         ]
     );
     assert_eq!(
@@ -35,14 +35,17 @@ fn tenant_service_account_fails_where_the_built_object_has_none() {
     );
     assert_eq!(
         found[2]["message"],
-        "HelmRelease team-a/web of tenant team-a loses spec.serviceAccountName to an overlay: Flux reconciles it as its own cluster-admin identity"
+        "HelmRelease team-a/web of tenant team-a sets no spec.serviceAccountName: Flux reconciles it as its own cluster-admin identity"
     );
     assert_eq!(
         (
             found[2]["related"][0]["line"].as_u64(),
             found[2]["related"][0]["message"].as_str()
         ),
-        (Some(37), Some("set here, removed by an overlay patch"))
+        (
+            Some(37),
+            Some("as written here the object passes; an overlay or patch changes it")
+        )
     );
     assert_eq!(
         found[1]["message"],
@@ -133,7 +136,7 @@ fn the_example_fleet_reports_its_deliberate_tenant_violations_once() {
             (
                 "tenant-service-account",
                 "tenants/team-b/base/redis.yaml",
-                3
+                7
             ),
         ]
     );

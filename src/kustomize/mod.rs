@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use resource::{ResId, Resource, kustomize_treats_as_cluster_scoped};
+pub use resource::{ObjectMeta, ResId, Resource, kustomize_treats_as_cluster_scoped};
 
 use crate::diag::{Finding, Severity};
 use crate::discover::Discovered;

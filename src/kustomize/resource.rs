@@ -72,6 +72,43 @@ pub fn kustomize_treats_as_cluster_scoped(kind: &str) -> bool {
     KUSTOMIZE_CLUSTER_SCOPED.contains(&kind)
 }
 
+/// The identifying fields of an object (built or as written), read from its node.
+#[derive(Clone, Copy)]
+pub struct ObjectMeta<'a>(pub &'a Node);
+
+impl<'a> ObjectMeta<'a> {
+    fn text(self, path: &[&str]) -> &'a str {
+        self.0.get_path(path).and_then(Node::as_str).unwrap_or("")
+    }
+
+    pub fn kind(self) -> &'a str {
+        self.text(&["kind"])
+    }
+
+    pub fn api_version(self) -> &'a str {
+        self.text(&["apiVersion"])
+    }
+
+    pub fn name(self) -> &'a str {
+        self.text(&["metadata", "name"])
+    }
+
+    pub fn namespace(self) -> &'a str {
+        self.text(&["metadata", "namespace"])
+    }
+
+    /// (group, version) of `apiVersion`; the core group is `""`.
+    pub fn group_version(self) -> (&'a str, &'a str) {
+        let api_version = self.api_version();
+        api_version.split_once('/').unwrap_or(("", api_version))
+    }
+
+    /// `Kind namespace/name`, as messages name an object.
+    pub fn describe(self) -> String {
+        format!("{} {}/{}", self.kind(), self.namespace(), self.name())
+    }
+}
+
 impl Resource {
     pub fn new(node: Node, origin: Span) -> Resource {
         Resource {
@@ -83,37 +120,30 @@ impl Resource {
         }
     }
 
+    /// The object's identifying fields.
+    pub fn meta(&self) -> ObjectMeta<'_> {
+        ObjectMeta(&self.node)
+    }
+
     pub fn kind(&self) -> &str {
-        self.node.get("kind").and_then(Node::as_str).unwrap_or("")
+        self.meta().kind()
     }
 
     pub fn api_version(&self) -> &str {
-        self.node
-            .get("apiVersion")
-            .and_then(Node::as_str)
-            .unwrap_or("")
+        self.meta().api_version()
     }
 
     pub fn name(&self) -> &str {
-        self.node
-            .get_path(&["metadata", "name"])
-            .and_then(Node::as_str)
-            .unwrap_or("")
+        self.meta().name()
     }
 
     pub fn namespace(&self) -> &str {
-        self.node
-            .get_path(&["metadata", "namespace"])
-            .and_then(Node::as_str)
-            .unwrap_or("")
+        self.meta().namespace()
     }
 
     /// (group, version) of `apiVersion`; the core group is `""`.
     pub fn group_version(&self) -> (&str, &str) {
-        match self.api_version().split_once('/') {
-            Some((group, version)) => (group, version),
-            None => ("", self.api_version()),
-        }
+        self.meta().group_version()
     }
 
     pub fn id(&self) -> ResId {
@@ -129,7 +159,7 @@ impl Resource {
 
     /// `Kind namespace/name`, as messages name an object.
     pub fn describe(&self) -> String {
-        format!("{} {}/{}", self.kind(), self.namespace(), self.name())
+        self.meta().describe()
     }
 
     /// The label (or annotation, with `field = "annotations"`) `key`.

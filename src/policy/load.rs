@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use super::deny::{Condition, Conditions, Operator, supported_key};
-use super::{Check, Policy, Scope, Selector};
+use super::{Check, Input, Policy, Scope, Selector};
 use crate::config::{Config, PathGlobs};
 use crate::diag::{Finding, Severity};
 use crate::load::Loaded;
@@ -16,26 +16,40 @@ use crate::yaml::{LoadLimits, Node, load_yaml};
 pub const NOT_EVALUATED: &str = "policy-not-evaluated";
 
 /// The declarative rules shipped in `rules/`, by file.
-const EMBEDDED: [(&str, &str); 1] = [(
-    "rules/tenant-kubeconfig.yaml",
-    include_str!("../../rules/tenant-kubeconfig.yaml"),
-)];
+const EMBEDDED: [(&str, &str); 3] = [
+    (
+        "rules/tenant-kubeconfig.yaml",
+        include_str!("../../rules/tenant-kubeconfig.yaml"),
+    ),
+    (
+        "rules/tenant-service-account.yaml",
+        include_str!("../../rules/tenant-service-account.yaml"),
+    ),
+    (
+        "rules/deprecated-api.yaml",
+        include_str!("../../rules/deprecated-api.yaml"),
+    ),
+];
 
-static BUILTIN: LazyLock<Vec<Policy>> = LazyLock::new(|| {
-    EMBEDDED
+static BUILTIN: LazyLock<Vec<Policy>> = LazyLock::new(|| parse_embedded().0);
+
+/// The embedded rules, and the problems reading them (none: a test checks).
+fn parse_embedded() -> (Vec<Policy>, Vec<Finding>) {
+    let mut problems = Vec::new();
+    let policies = EMBEDDED
         .iter()
         .flat_map(|(path, text)| {
             let source = SourceFile::new(*path, *text);
             let loaded = load_yaml(FileId(u32::MAX), &source, LoadLimits::default());
-            let mut problems = Vec::new();
             loaded
                 .documents
                 .iter()
                 .filter_map(|d| native(&d.root, &mut problems))
                 .collect::<Vec<_>>()
         })
-        .collect()
-});
+        .collect();
+    (policies, problems)
+}
 
 /// The embedded declarative rules.
 pub fn builtin_policies() -> &'static [Policy] {
@@ -180,15 +194,50 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
         None => Vec::new(),
     };
     let check = check(id, validate, problems)?;
+    let message = text(validate, "message").unwrap_or(id).to_string();
+    let input = input(id, root, &select, &message, problems)?;
     Some(Policy {
         id: id.to_string(),
         severity,
-        message: text(validate, "message").unwrap_or(id).to_string(),
+        message,
         help: text(root, "help").map(str::to_string),
+        input,
         select,
         exclude,
         check,
     })
+}
+
+/// `input`: `clusters` (the default) or `files`, which has no cluster, owner or tenant to select on.
+fn input(
+    id: &str,
+    root: &Node,
+    select: &[Selector],
+    message: &str,
+    problems: &mut Vec<Finding>,
+) -> Option<Input> {
+    let at = root.get("input").map_or(root.span, |n| n.span);
+    let input = match text(root, "input") {
+        None | Some("clusters") => return Some(Input::Clusters),
+        Some("files") => Input::Files,
+        Some(other) => {
+            problems.push(problem(
+                at,
+                format!(
+                    "rule {id}: `input: {other}` is not `clusters` or `files`; the rule is skipped"
+                ),
+            ));
+            return None;
+        }
+    };
+    let by_cluster = select
+        .iter()
+        .any(|s| s.scope != Scope::Any || !s.clusters.is_empty());
+    if by_cluster || message.contains("{{tenant}}") {
+        problems.push(problem(at, format!("rule {id}: with `input: files` a rule reads documents as written, which belong to no cluster or tenant: `scope`, `clusters` and `{{{{tenant}}}}` do not apply; the rule is skipped")));
+        return None;
+    }
+    Some(input)
 }
 
 /// A selector; `None` (with a problem) when its path globs do not parse.
@@ -335,6 +384,7 @@ fn kyverno(root: &Node, problems: &mut Vec<Finding>) -> Vec<Policy> {
             id,
             severity,
             help: None,
+            input: Input::Clusters,
             select,
             exclude,
             check,
@@ -416,13 +466,44 @@ mod tests {
 
     #[test]
     fn every_embedded_rule_parses_and_is_registered() {
-        assert_eq!(builtin_policies().len(), EMBEDDED.len());
-        for policy in builtin_policies() {
+        let (policies, problems) = parse_embedded();
+        let messages: Vec<String> = problems.iter().map(|p| p.message().into_owned()).collect();
+        assert_eq!(messages, Vec::<String>::new());
+        assert_eq!(policies.len(), 7);
+        for policy in &policies {
             assert!(
                 crate::rules::rule_info(&policy.id).is_some(),
                 "{}",
                 policy.id
             );
         }
+    }
+
+    fn problems_of(rule: &str) -> Vec<String> {
+        let root = crate::yaml::parse_first(rule);
+        let mut problems = Vec::new();
+        native(&root, &mut problems);
+        problems.iter().map(|p| p.message().into_owned()).collect()
+    }
+
+    #[test]
+    fn input_files_refuses_what_only_clusters_have() {
+        let rule =
+            "id: r\ninput: files\nmatch: {scope: tenant}\nvalidate: {pattern: {kind: '?*'}}\n";
+        let problems = problems_of(rule);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].contains("`scope`, `clusters` and `{{tenant}}` do not apply"),
+            "{problems:?}"
+        );
+        let rule = "id: r\ninput: everywhere\nvalidate: {pattern: {kind: '?*'}}\n";
+        assert_eq!(
+            problems_of(rule),
+            ["rule r: `input: everywhere` is not `clusters` or `files`; the rule is skipped"]
+        );
+        assert_eq!(
+            problems_of("id: r\ninput: files\nvalidate: {pattern: {kind: '?*'}}\n"),
+            Vec::<String>::new()
+        );
     }
 }

@@ -18,8 +18,9 @@ pub mod pattern;
 use crate::config::PathGlobs;
 use crate::diag::{Finding, Severity};
 use crate::fleet::{Cluster, Owner, Placed};
+use crate::kustomize::ObjectMeta;
 use crate::rules::{RuleContext, landing};
-use crate::source::SourceStore;
+use crate::source::Span;
 use crate::yaml::Node;
 pub use load::{builtin_policies, load_user_policies};
 use pattern::Outcome;
@@ -33,11 +34,23 @@ pub struct Policy {
     /// `{{request.object.<path>}}` are replaced.
     pub message: String,
     pub help: Option<String>,
+    pub input: Input,
     /// The rule applies to objects any selector matches...
     pub select: Vec<Selector>,
     /// ...and no exclude selector matches.
     pub exclude: Vec<Selector>,
     pub check: Check,
+}
+
+/// What a rule reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Input {
+    /// Every object as built on every cluster (overlays, patches,
+    /// namespaces and substitutions applied).
+    #[default]
+    Clusters,
+    /// Every document of every manifest file as written, reached by a cluster or not.
+    Files,
 }
 
 /// Which objects a rule looks at; every field given must match.
@@ -71,57 +84,81 @@ pub enum Check {
     Deny(deny::Conditions),
 }
 
+/// One object a rule looks at: built on a cluster, or a document as written.
+struct Subject<'a> {
+    node: &'a Node,
+    /// The file that defines it, relative to the linted root.
+    path: &'a str,
+    /// The cluster and owner of a built object; `None` for a document as written.
+    placed: Option<(&'a Cluster, &'a Placed)>,
+}
+
+impl Subject<'_> {
+    fn meta(&self) -> ObjectMeta<'_> {
+        ObjectMeta(self.node)
+    }
+
+    fn owner(&self) -> Option<&Owner> {
+        self.placed.map(|(_, p)| &p.owner)
+    }
+}
+
 impl Selector {
-    fn matches(&self, cluster: &Cluster, placed: &Placed, store: &SourceStore) -> bool {
-        let r = &placed.resource;
+    fn matches(&self, subject: &Subject) -> bool {
+        let meta = subject.meta();
         let any = |patterns: &[String], value: &str| {
             patterns.is_empty() || patterns.iter().any(|p| pattern::wildcard(p, value))
         };
         let scope = match self.scope {
             Scope::Any => true,
-            Scope::Tenant => placed.owner.is_restricted_tenant(),
-            Scope::Platform => placed.owner == Owner::Platform,
+            Scope::Tenant => subject.owner().is_some_and(Owner::is_restricted_tenant),
+            Scope::Platform => subject.owner() == Some(&Owner::Platform),
         };
+        let cluster = subject.placed.map_or("", |(c, _)| c.name.as_str());
         scope
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| kind_matches(k, r)))
-            && any(&self.names, r.name())
-            && any(&self.namespaces, r.namespace())
-            && any(&self.clusters, &cluster.name)
-            && (self.paths.is_empty() || self.paths.matches(&store.get(r.origin.file).path))
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| kind_matches(k, meta)))
+            && any(&self.names, meta.name())
+            && any(&self.namespaces, meta.namespace())
+            && any(&self.clusters, cluster)
+            && (self.paths.is_empty() || self.paths.matches(subject.path))
     }
 }
 
-fn kind_matches(pattern: &str, resource: &crate::kustomize::Resource) -> bool {
-    let (group, version) = resource.group_version();
+fn kind_matches(pattern: &str, meta: ObjectMeta) -> bool {
+    let (group, version) = meta.group_version();
     let parts: Vec<&str> = pattern.split('/').collect();
     let w = pattern::wildcard;
     match parts.as_slice() {
-        [kind] => w(kind, resource.kind()),
-        [g, kind] if g.contains('.') => w(g, group) && w(kind, resource.kind()),
-        [v, kind] => w(v, version) && w(kind, resource.kind()),
-        [g, v, kind] => w(g, group) && w(v, version) && w(kind, resource.kind()),
+        [kind] => w(kind, meta.kind()),
+        [g, kind] if g.contains('.') => w(g, group) && w(kind, meta.kind()),
+        [v, kind] => w(v, version) && w(kind, meta.kind()),
+        [g, v, kind] => w(g, group) && w(v, version) && w(kind, meta.kind()),
         _ => false,
     }
 }
 
 impl Policy {
-    fn applies(&self, cluster: &Cluster, placed: &Placed, store: &SourceStore) -> bool {
-        self.select
-            .iter()
-            .any(|s| s.matches(cluster, placed, store))
-            && !self
-                .exclude
-                .iter()
-                .any(|s| s.matches(cluster, placed, store))
+    /// How reports (SARIF rule descriptors) describe the rule.
+    pub fn info(&self) -> crate::rules::UserRuleInfo {
+        crate::rules::UserRuleInfo {
+            id: self.id.clone(),
+            severity: self.severity,
+            summary: self.message.clone(),
+            help: self.help.clone(),
+        }
     }
 
-    /// The finding for `placed`, if it breaks the rule.
-    fn judge(&self, cluster: &Cluster, placed: &Placed) -> Option<Finding> {
-        let object = &placed.resource.node;
-        let (span, reason) = match &self.check {
+    fn applies(&self, subject: &Subject) -> bool {
+        self.select.iter().any(|s| s.matches(subject))
+            && !self.exclude.iter().any(|s| s.matches(subject))
+    }
+
+    /// Where and why `object` breaks the rule, if it does.
+    fn violation(&self, object: &Node) -> Option<(Span, Option<String>, String)> {
+        match &self.check {
             Check::Pattern(p) => match pattern::check(p, object) {
-                Outcome::Fail(m) => (m.span, m.reason),
-                _ => return None,
+                Outcome::Fail(m) => Some((m.span, Some(m.path), m.reason)),
+                _ => None,
             },
             Check::AnyPattern(patterns) => {
                 let mut first = None;
@@ -134,39 +171,74 @@ impl Policy {
                     }
                 }
                 let m = first?;
-                (
-                    m.span,
-                    format!("no pattern matches; the first: {}", m.reason),
-                )
+                let reason = format!("no pattern matches; the first: {}", m.reason);
+                Some((m.span, Some(m.path), reason))
             }
             Check::Deny(conditions) => {
                 let span = conditions.denies(object)?;
-                (span, "the deny conditions hold".to_string())
+                Some((span, None, "the deny conditions hold".to_string()))
             }
+        }
+    }
+
+    /// The finding for `subject`, if it breaks the rule.
+    fn judge(&self, subject: &Subject, ctx: &RuleContext) -> Option<Finding> {
+        let (span, path, reason) = self.violation(subject.node)?;
+        let finding = Finding::new(self.id.clone(), self.severity, span, self.render(subject))
+            .with_help(self.help.clone().unwrap_or(reason));
+        let Some((cluster, placed)) = subject.placed else {
+            return Some(finding);
         };
-        let message = self.render(placed);
         let (landed_at, landed) = landing(cluster, placed);
+        let finding = match self.passes_as_written(placed, path.as_deref(), ctx) {
+            Some(at) => finding.with_related(
+                at,
+                "as written here the object passes; an overlay or patch changes it",
+            ),
+            None => finding,
+        };
+        Some(finding.with_related(landed_at, landed))
+    }
+
+    /// When the built object fails but its document as written passes (an
+    /// overlay broke it): where to show that, the failing path if written.
+    fn passes_as_written(
+        &self,
+        placed: &Placed,
+        path: Option<&str>,
+        ctx: &RuleContext,
+    ) -> Option<Span> {
+        let origin = placed.resource.origin;
+        let documents = &ctx.files().get(origin.file.0 as usize)?.documents;
+        let written = &documents.iter().find(|d| d.root.span == origin)?.root;
+        if self.violation(written).is_some() {
+            return None;
+        }
+        let keys: Vec<&str> = path
+            .unwrap_or("")
+            .split('.')
+            .filter(|k| !k.is_empty())
+            .collect();
         Some(
-            Finding::new(self.id.clone(), self.severity, span, message)
-                .with_help(self.help.clone().unwrap_or(reason))
-                .with_related(landed_at, landed),
+            written
+                .get_path(&keys)
+                .filter(|_| !keys.is_empty())
+                .map_or_else(|| written.headline(), |n| n.span),
         )
     }
 
-    fn render(&self, placed: &Placed) -> String {
+    fn render(&self, subject: &Subject) -> String {
+        let tenant = subject.owner().and_then(Owner::tenant);
         let mut text = self
             .message
-            .replace("{{object}}", &placed.resource.describe())
-            .replace(
-                "{{tenant}}",
-                placed.owner.tenant().unwrap_or("the platform"),
-            );
+            .replace("{{object}}", &subject.meta().describe())
+            .replace("{{tenant}}", tenant.unwrap_or("the platform"));
         while let Some(start) = text.find("{{") {
             let Some(len) = text[start..].find("}}") else {
                 break;
             };
             let expr = text[start + 2..start + len].trim().to_string();
-            let value = deny::values(&expr, &placed.resource.node)
+            let value = deny::values(&expr, subject.node)
                 .first()
                 .and_then(|n| n.as_str())
                 .unwrap_or("")
@@ -177,17 +249,46 @@ impl Policy {
     }
 }
 
-/// Runs `policies` on every object of every cluster.
+/// Runs `policies` on what each reads: every object of every cluster, or every
+/// document of every manifest file.
 pub fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for cluster in &ctx.fleet.clusters {
-        for placed in &cluster.objects {
-            for policy in policies {
-                if policy.applies(cluster, placed, ctx.store())
-                    && let Some(finding) = policy.judge(cluster, placed)
-                {
-                    findings.push(finding);
-                }
+    let (on_files, on_clusters): (Vec<&Policy>, Vec<&Policy>) =
+        policies.iter().partition(|p| p.input == Input::Files);
+    let mut judge_all = |policies: &[&Policy], subject: Subject| {
+        for policy in policies {
+            if policy.applies(&subject)
+                && let Some(finding) = policy.judge(&subject, ctx)
+            {
+                findings.push(finding);
+            }
+        }
+    };
+    if !on_clusters.is_empty() {
+        for cluster in &ctx.fleet.clusters {
+            for placed in &cluster.objects {
+                let subject = Subject {
+                    node: &placed.resource.node,
+                    path: &ctx.store().get(placed.resource.origin.file).path,
+                    placed: Some((cluster, placed)),
+                };
+                judge_all(&on_clusters, subject);
+            }
+        }
+    }
+    if !on_files.is_empty() {
+        for (id, source) in ctx.store().iter() {
+            let documents = ctx
+                .files()
+                .get(id.0 as usize)
+                .map_or(&[][..], |f| &f.documents);
+            for document in documents {
+                let subject = Subject {
+                    node: &document.root,
+                    path: &source.path,
+                    placed: None,
+                };
+                judge_all(&on_files, subject);
             }
         }
     }

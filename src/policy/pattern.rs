@@ -65,7 +65,7 @@ fn anchor(key: &str) -> (Anchor, &str) {
 
 /// Matches `object` against `pattern`.
 pub fn check(pattern: &Node, object: &Node) -> Outcome {
-    match walk(pattern, object, "") {
+    match walk(pattern, object, "", object.headline()) {
         Step::Pass | Step::Skip => Outcome::Pass,
         Step::SkipRule => Outcome::NotApplicable,
         Step::Fail(m) => Outcome::Fail(m),
@@ -88,14 +88,26 @@ fn fail(node: &Node, path: &str, reason: String) -> Step {
     })
 }
 
-fn walk(pattern: &Node, object: &Node, path: &str) -> Step {
+/// A key the pattern asks for is missing: point at the mapping that should hold it.
+fn missing(at: Span, here: &str) -> Step {
+    let path = here.trim_start_matches('.').to_string();
+    Step::Fail(Mismatch {
+        span: at,
+        reason: format!("`{path}` is missing"),
+        path,
+    })
+}
+
+/// Matches `object` against `pattern`; `at` is where to point when a key
+/// `object` should have is missing (the key that holds it, or the object's `kind:`).
+fn walk(pattern: &Node, object: &Node, path: &str, at: Span) -> Step {
     match (&pattern.value, &object.value) {
-        (Value::Map(_), Value::Map(_)) => map(pattern, object, path),
+        (Value::Map(_), Value::Map(_)) => map(pattern, object, path, at),
         (Value::Map(_), _) => fail(object, path, "expected a mapping".into()),
         (Value::Seq(items), Value::Seq(elements)) => {
             for element in elements {
                 for item in items {
-                    match walk(item, element, path) {
+                    match walk(item, element, path, element.span) {
                         Step::Pass | Step::Skip => {}
                         other => return other,
                     }
@@ -122,7 +134,7 @@ fn walk(pattern: &Node, object: &Node, path: &str) -> Step {
     }
 }
 
-fn map(pattern: &Node, object: &Node, path: &str) -> Step {
+fn map(pattern: &Node, object: &Node, path: &str, at: Span) -> Step {
     let entries = pattern.as_map().unwrap_or_default();
     // Anchors that decide whether the rest applies go first, as in Kyverno
     // (a stable sort keeps the written order otherwise).
@@ -137,38 +149,31 @@ fn map(pattern: &Node, object: &Node, path: &str) -> Step {
     for (kind, key, expected) in ordered {
         let here = format!("{path}.{key}");
         let found = object.get(key).filter(|v| !v.is_null());
+        let key_at = object.entry(key).map_or(at, |e| e.key.span);
         let step = match (kind, found) {
-            (Anchor::Plain, None) => fail(
-                object,
-                path,
-                format!("`{}` is missing", here.trim_start_matches('.')),
-            ),
-            (Anchor::Plain | Anchor::Equality, Some(value)) => walk(expected, value, &here),
+            (Anchor::Plain, None) => missing(at, &here),
+            (Anchor::Plain | Anchor::Equality, Some(value)) => walk(expected, value, &here, key_at),
             (Anchor::Equality, None) => Step::Pass,
             (Anchor::Negation, None) => Step::Pass,
-            (Anchor::Negation, Some(value)) => {
-                let span = object.entry(key).map_or(value.span, |e| e.key.span);
+            (Anchor::Negation, Some(_)) => {
+                let path = here.trim_start_matches('.').to_string();
                 Step::Fail(Mismatch {
-                    span,
-                    path: here.trim_start_matches('.').to_string(),
-                    reason: format!("`{}` must not be set", here.trim_start_matches('.')),
+                    span: key_at,
+                    reason: format!("`{path}` must not be set"),
+                    path,
                 })
             }
             (Anchor::Conditional, None) => Step::Skip,
-            (Anchor::Conditional, Some(value)) => match walk(expected, value, &here) {
+            (Anchor::Conditional, Some(value)) => match walk(expected, value, &here, key_at) {
                 Step::Fail(_) | Step::Skip => Step::Skip,
                 other => other,
             },
             (Anchor::Global, None) => Step::SkipRule,
-            (Anchor::Global, Some(value)) => match walk(expected, value, &here) {
+            (Anchor::Global, Some(value)) => match walk(expected, value, &here, key_at) {
                 Step::Fail(_) => Step::SkipRule,
                 other => other,
             },
-            (Anchor::Existence, None) => fail(
-                object,
-                path,
-                format!("`{}` is missing", here.trim_start_matches('.')),
-            ),
+            (Anchor::Existence, None) => missing(at, &here),
             (Anchor::Existence, Some(value)) => exists(expected, value, &here),
         };
         match step {
@@ -185,9 +190,12 @@ fn exists(pattern: &Node, list: &Node, path: &str) -> Step {
         return fail(list, path, "expected a list".into());
     };
     let any = elements.iter().any(|element| {
-        items
-            .iter()
-            .all(|item| matches!(walk(item, element, path), Step::Pass | Step::Skip))
+        items.iter().all(|item| {
+            matches!(
+                walk(item, element, path, element.span),
+                Step::Pass | Step::Skip
+            )
+        })
     });
     if any {
         Step::Pass
@@ -322,7 +330,13 @@ mod tests {
                 "spec: {serviceAccountName: '?*'}",
                 "kind: HelmRelease\nspec:\n  interval: 1m\n"
             ),
-            ("spec".into(), 3)
+            // The missing key's path, at the mapping that should hold it.
+            ("spec.serviceAccountName".into(), 2)
+        );
+        // A missing top-level key: at the object's `kind:`.
+        assert_eq!(
+            fails_at("spec: {}", "apiVersion: v1\nkind: ConfigMap\n"),
+            ("spec".into(), 2)
         );
         assert_eq!(
             fails_at("spec: {url: 'https://*'}", "spec:\n  url: http://x\n"),
@@ -403,7 +417,7 @@ mod tests {
                 pattern,
                 "metadata: {namespace: team-a}\nspec:\n  interval: 1m\n"
             ),
-            ("spec".into(), 3)
+            ("spec.serviceAccountName".into(), 2)
         );
     }
 

@@ -244,6 +244,7 @@ mod tests {
             loaded,
             fleet: Default::default(),
             findings: vec![finding],
+            user_rules: Vec::new(),
             baselined: 0,
             timings: Default::default(),
         };

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::LintRun;
 use crate::diag::{Place, Severity, fingerprints};
-use crate::rules::{BUILTIN_RULES, RuleInfo};
+use crate::rules::{BUILTIN_RULES, RuleInfo, UserRuleInfo};
 use crate::source::{SourceStore, Span};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -53,12 +53,13 @@ struct Driver {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Rule {
-    id: &'static str,
-    name: &'static str,
+    id: String,
+    name: String,
     short_description: Text,
     full_description: Text,
     help: Help,
-    help_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     default_configuration: Configuration,
     properties: RuleProperties,
 }
@@ -71,7 +72,7 @@ struct Text {
 #[derive(Serialize)]
 struct Help {
     text: String,
-    markdown: &'static str,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -136,13 +137,18 @@ struct Region {
 pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
     let store = &run.loaded.store;
     let prints = fingerprints(&run.findings, store);
+    let rules: Vec<Rule> = BUILTIN_RULES
+        .iter()
+        .map(rule)
+        .chain(run.user_rules.iter().map(user_rule))
+        .collect();
     let results = run
         .findings
         .iter()
         .zip(&prints)
         .map(|(finding, print)| SarifResult {
             rule_id: &finding.rule,
-            rule_index: BUILTIN_RULES.iter().position(|r| r.id == finding.rule),
+            rule_index: rules.iter().position(|r| r.id == finding.rule),
             level: level(finding.severity),
             message: Text {
                 text: finding.message().into_owned(),
@@ -168,7 +174,7 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: env!("CARGO_PKG_HOMEPAGE"),
-                    rules: BUILTIN_RULES.iter().map(rule).collect(),
+                    rules,
                 },
             },
             column_kind: "unicodeCodePoints",
@@ -177,6 +183,32 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// A user's declarative rule: its message and help are all there is to show.
+fn user_rule(info: &UserRuleInfo) -> Rule {
+    let summary: String = info.summary.chars().take(1024).collect();
+    let help = info.help.clone().unwrap_or_else(|| summary.clone());
+    Rule {
+        id: info.id.clone(),
+        name: info.id.clone(),
+        short_description: Text {
+            text: summary.clone(),
+        },
+        full_description: Text { text: summary },
+        help: Help {
+            text: help.clone(),
+            markdown: help,
+        },
+        help_uri: None,
+        default_configuration: Configuration {
+            level: level(info.severity),
+        },
+        properties: RuleProperties {
+            tags: vec!["flux", "user-rule"],
+            security_severity: None,
+        },
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -189,8 +221,8 @@ fn level(severity: Severity) -> &'static str {
 
 fn rule(info: &RuleInfo) -> Rule {
     Rule {
-        id: info.id,
-        name: info.id,
+        id: info.id.to_string(),
+        name: info.id.to_string(),
         short_description: Text {
             text: info.summary.to_string(),
         },
@@ -203,13 +235,13 @@ fn rule(info: &RuleInfo) -> Rule {
         },
         help: Help {
             text: info.doc.to_string(),
-            markdown: info.doc,
+            markdown: info.doc.to_string(),
         },
-        help_uri: format!(
+        help_uri: Some(format!(
             "{}/blob/main/rules/{}.md",
             env!("CARGO_PKG_REPOSITORY"),
             info.id
-        ),
+        )),
         default_configuration: Configuration {
             level: level(info.severity),
         },

@@ -7,7 +7,6 @@
 //! finding, with the places it lands as related locations.
 
 mod dangling_reference;
-mod deprecated_api;
 mod plaintext_secret;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
@@ -46,7 +45,7 @@ impl RuleContext<'_> {
 }
 
 /// Every rule's check (those that read the fleet model, and those that read source files).
-const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 11] = [
+const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 10] = [
     tenant_service_account::check,
     tenant_cluster_rbac::check,
     tenant_alert_coverage::check,
@@ -55,7 +54,6 @@ const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 11] = [
     tenant_target_namespace::check,
     crate::policy::check_builtin,
     unresolved_substitution::check,
-    deprecated_api::check,
     tenant_remote_base::check,
     dangling_reference::check,
 ];
@@ -120,6 +118,16 @@ pub struct RuleInfo {
     pub doc: &'static str,
     /// Security rules get a `security-severity` in SARIF.
     pub security: bool,
+}
+
+/// A user's declarative rule (from `rules.paths`), as reports describe it.
+#[derive(Clone, Debug)]
+pub struct UserRuleInfo {
+    pub id: String,
+    pub severity: Severity,
+    /// The rule's message as written (before `{{...}}` is filled in).
+    pub summary: String,
+    pub help: Option<String>,
 }
 
 macro_rules! rule_doc {

@@ -1,6 +1,7 @@
-//! `tenant-service-account`: every tenant Flux Kustomization and HelmRelease
-//! sets `spec.serviceAccountName` (after overlays and patches), and names a
-//! ServiceAccount the fleet defines in one of the tenant's namespaces.
+//! `tenant-service-account`, its graph part: the ServiceAccount a tenant Flux
+//! Kustomization or HelmRelease runs as is one the fleet defines in one of the
+//! tenant's namespaces. That `spec.serviceAccountName` is set at all is a
+//! pattern over one object: `rules/tenant-service-account.yaml`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,32 +22,30 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
             let Some(tenant) = placed.owner.tenant() else {
                 continue;
             };
-            let finding = match service_account(placed) {
-                None => missing(ctx, placed, tenant),
-                Some((name, span)) => {
-                    // Flux impersonates the ServiceAccount in the object's own
-                    // namespace; the contract also accepts any namespace of the tenant.
-                    let own = service_accounts.contains(&(placed.resource.namespace(), name));
-                    let defined = own
-                        || namespaces.get(tenant).is_some_and(|nss| {
-                            nss.iter()
-                                .any(|ns| service_accounts.contains(&(ns.as_str(), name)))
-                        });
-                    if defined {
-                        continue;
-                    }
-                    Finding::new(
-                        ID,
-                        Severity::Warning,
-                        span,
-                        format!(
-                            "{} of tenant {tenant} runs as ServiceAccount `{name}`, which the fleet defines in no namespace of {tenant}",
-                            placed.resource.describe()
-                        ),
-                    )
-                    .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name")
-                }
+            let Some((name, span)) = service_account(placed) else {
+                continue;
             };
+            // Flux impersonates the ServiceAccount in the object's own
+            // namespace; the contract also accepts any namespace of the tenant.
+            let own = service_accounts.contains(&(placed.resource.namespace(), name));
+            let defined = own
+                || namespaces.get(tenant).is_some_and(|nss| {
+                    nss.iter()
+                        .any(|ns| service_accounts.contains(&(ns.as_str(), name)))
+                });
+            if defined {
+                continue;
+            }
+            let finding = Finding::new(
+                ID,
+                Severity::Warning,
+                span,
+                format!(
+                    "{} of tenant {tenant} runs as ServiceAccount `{name}`, which the fleet defines in no namespace of {tenant}",
+                    placed.resource.describe()
+                ),
+            )
+            .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name");
             let (span, landed) = landing(cluster, placed);
             findings.push(finding.with_related(span, landed));
         }
@@ -63,45 +62,6 @@ fn service_account(placed: &Placed) -> Option<(&str, crate::source::Span)> {
     node.as_str()
         .filter(|s| !s.trim().is_empty())
         .map(|s| (s, node.span))
-}
-
-fn missing(ctx: &RuleContext, placed: &Placed, tenant: &str) -> Finding {
-    let node = &placed.resource.node;
-    let span = node
-        .get_path(&["spec", "serviceAccountName"])
-        .map_or_else(|| node.headline(), |n| n.span);
-    let in_source = source_service_account(ctx, placed);
-    let what = if in_source.is_some() {
-        "loses spec.serviceAccountName to an overlay"
-    } else {
-        "sets no spec.serviceAccountName"
-    };
-    let finding = Finding::new(
-        ID,
-        Severity::Error,
-        span,
-        format!(
-            "{} of tenant {tenant} {what}: Flux reconciles it as its own cluster-admin identity",
-            placed.resource.describe()
-        ),
-    )
-    .with_help("set spec.serviceAccountName to the tenant's reconciler ServiceAccount");
-    match in_source {
-        Some(span) => finding.with_related(span, "set here, removed by an overlay patch"),
-        None => finding,
-    }
-}
-
-/// The span of a non-empty `spec.serviceAccountName` in the object's source
-/// document (before overlays), if it has one.
-fn source_service_account(ctx: &RuleContext, placed: &Placed) -> Option<crate::source::Span> {
-    let origin = placed.resource.origin;
-    let documents = &ctx.files().get(origin.file.0 as usize)?.documents;
-    let source = documents.iter().find(|d| d.root.span == origin)?;
-    let node = source.root.get_path(&["spec", "serviceAccountName"])?;
-    node.as_str()
-        .filter(|s| !s.trim().is_empty())
-        .map(|_| node.span)
 }
 
 /// (namespace, name) of every ServiceAccount on any cluster.

@@ -1,0 +1,142 @@
+//! `fleet-lint init`: a commented starter `.fleet-lint.yaml` for the linted
+//! repository, naming the clusters and tenants the fleet model found.
+//!
+//! The file is neutral: linting with it reports exactly what linting without
+//! it does. What fleet-lint found on its own is listed in comments, to pin or
+//! adjust; the only active key restates the tenant roots in use.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use crate::LintRun;
+use crate::config::Config;
+use crate::fleet::Owner;
+use crate::fleet::tenant::PLATFORM_NAMESPACES;
+
+/// What a tenant looks like from the fleet: its namespaces and whether it is privileged.
+#[derive(Default)]
+struct TenantSeen {
+    namespaces: BTreeSet<String>,
+    privileged: bool,
+}
+
+/// A starter config file.
+pub struct Starter {
+    pub text: String,
+    /// How many tenants it names.
+    pub tenants: usize,
+}
+
+/// The starter config for the repository `run` linted with `config`.
+pub fn starter_config(run: &LintRun, config: &Config) -> Starter {
+    let seen = tenants_seen(run);
+    let mut text = String::new();
+    header(&mut text);
+    clusters(&mut text, run);
+    tenants(&mut text, &seen, config);
+    rest(&mut text);
+    Starter {
+        text,
+        tenants: seen.len(),
+    }
+}
+
+fn header(out: &mut String) {
+    out.push_str(
+        "# fleet-lint configuration, written by `fleet-lint init`. Every key is optional;
+# a misspelt key or rule name is an error. `fleet-lint rules` lists the rules and
+# `fleet-lint explain <rule>` documents each one.
+",
+    );
+}
+
+fn clusters(out: &mut String, run: &LintRun) {
+    let found = &run.fleet.clusters;
+    let _ = writeln!(
+        out,
+        "\n# Clusters: fleet-lint found {} entry point{} by itself (the flux-system sync, else\n# clusters/*/). List them only to pin their names or paths:\n# clusters:",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" }
+    );
+    for cluster in found {
+        let _ = writeln!(
+            out,
+            "#   - name: {}\n#     path: {}",
+            cluster.name,
+            if cluster.entry.is_empty() {
+                "."
+            } else {
+                &cluster.entry
+            }
+        );
+    }
+}
+
+fn tenants(out: &mut String, seen: &BTreeMap<String, TenantSeen>, config: &Config) {
+    out.push_str("\ntenants:\n  # Each folder right under a root is a tenant.\n  roots:\n");
+    for root in config.roots() {
+        let _ = writeln!(out, "    - {root}");
+    }
+    let _ = writeln!(
+        out,
+        "  # The tenants found ({}). Name one to give it more paths or namespaces, or mark a\n  # tenant the platform runs `privileged: true` (tenant rules then skip it):\n  # named:",
+        seen.len()
+    );
+    for (name, tenant) in seen {
+        let namespaces: Vec<&str> = tenant.namespaces.iter().map(String::as_str).collect();
+        let _ = writeln!(out, "  #   - name: {name}");
+        if !namespaces.is_empty() {
+            let _ = writeln!(out, "  #     namespaces: [{}]", namespaces.join(", "));
+        }
+        if tenant.privileged {
+            let _ = writeln!(out, "  #     privileged: true");
+        }
+    }
+}
+
+/// Every tenant that owns an object on some cluster, with the namespaces of its objects.
+fn tenants_seen(run: &LintRun) -> BTreeMap<String, TenantSeen> {
+    let mut seen: BTreeMap<String, TenantSeen> = BTreeMap::new();
+    for placed in run.fleet.clusters.iter().flat_map(|c| &c.objects) {
+        let Owner::Tenant { name, privileged } = &placed.owner else {
+            continue;
+        };
+        let tenant = seen.entry(name.clone()).or_default();
+        tenant.privileged |= *privileged;
+        let namespace = placed.resource.namespace();
+        if !namespace.is_empty() && !PLATFORM_NAMESPACES.contains(&namespace) {
+            tenant.namespaces.insert(namespace.to_string());
+        }
+    }
+    seen
+}
+
+fn rest(out: &mut String) {
+    out.push_str(
+        "
+# The URLs of this repository, when GitRepository objects name it otherwise than the
+# git remote does (fleet-lint reads local content for them):
+# repository:
+#   urls: [https://github.com/example/fleet]
+
+# rules:
+#   # Change a rule's severity (error, warning, info) or turn it off:
+#   severity:
+#     deprecated-api: warning
+#     tenant-alert-coverage: off
+#   # Directories of your own declarative rules and Kyverno policies:
+#   paths: [policies]
+
+# Paths never linted (globs, relative to this file):
+# exclude: [legacy, \"**/testdata\"]
+
+# Clear-text values the plaintext-secret rule accepts, each with a reason:
+# secrets:
+#   allow:
+#     - {path: demo/*.yaml, key: password, reason: public demo credentials}
+
+# limits:
+#   max-file-size: 8388608   # bytes; larger files are skipped and reported
+",
+    );
+}
