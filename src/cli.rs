@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
+use crate::changed::{ChangedFiles, FileSelection};
 use crate::diag::{Place, Severity};
 use crate::discover::relative_path;
 use crate::kustomize::Resolver;
@@ -144,6 +145,14 @@ struct LintArgs {
     /// Record every current finding in FILE (a baseline for `--baseline`), then exit 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Pull-request mode: report only findings with a location in a file
+    /// changed since REF (a commit, branch or tag of the git checkout).
+    #[arg(long, value_name = "REF", conflicts_with = "files")]
+    changed_since: Option<String>,
+    /// Report only findings with a location in these files (paths from the
+    /// current directory); the whole fleet is still resolved. For pre-commit.
+    #[arg(long, value_name = "FILE", num_args = 0..)]
+    files: Option<Vec<PathBuf>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -198,6 +207,14 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     options.max_file_size = args.max_file_size;
     options.config = args.config.clone();
     options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
+    options.only_in = match (&args.changed_since, &args.files) {
+        (Some(revision), _) => Some(FileSelection::ChangedSince(Box::new(ChangedFiles::read(
+            &args.path, revision,
+        )?))),
+        (None, Some(files)) => Some(FileSelection::listed(&args.path, files)),
+        (None, None) => None,
+    }
+    .map(std::sync::Arc::new);
     let run = lint(&options).map_err(|e| e.to_string())?;
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, baseline::render(&run.findings, &run.loaded.store))

@@ -20,6 +20,7 @@
 
 pub mod base64;
 pub mod baseline;
+pub mod changed;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -54,6 +55,8 @@ pub struct LintOptions {
     pub config: Option<PathBuf>,
     /// Findings this baseline holds are not reported.
     pub baseline: Option<baseline::Baseline>,
+    /// Only findings with a location in these files are reported.
+    pub only_in: Option<std::sync::Arc<changed::FileSelection>>,
 }
 
 impl LintOptions {
@@ -64,6 +67,7 @@ impl LintOptions {
             max_file_size: None,
             config: None,
             baseline: None,
+            only_in: None,
         }
     }
 }
@@ -193,6 +197,9 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         findings.extend(rules::run_rules(&context, &policies));
         let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
         sort_findings(&mut findings, &loaded);
+        if let Some(selection) = &options.only_in {
+            selection.retain(&mut findings, &loaded.store);
+        }
         let baselined = options
             .baseline
             .as_ref()

@@ -1,0 +1,140 @@
+//! Which files a report is about: pull-request mode (`--changed-since REF`)
+//! and pre-commit mode (`--files`). The whole fleet is always resolved, since
+//! a change to a base can break an overlay elsewhere; a finding is reported
+//! when its primary or one of its related locations is in a selected file.
+//!
+//! "Changed since REF" is read from the repository's own objects (with `gix`,
+//! no `git` process): a file is changed when its content differs from the blob
+//! at REF's tree, or REF has no such file (new and untracked files count).
+//! Content is compared as checked out, without git's filters (`autocrlf`, LFS).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::diag::Finding;
+use crate::discover::relative_path;
+use crate::source::SourceStore;
+
+/// The files a report is limited to.
+#[derive(Debug)]
+pub enum FileSelection {
+    /// Files named on the command line (pre-commit passes the staged ones).
+    Listed(HashSet<String>),
+    ChangedSince(Box<ChangedFiles>),
+}
+
+/// The blobs of the files under the linted root at a revision.
+#[derive(Debug)]
+pub struct ChangedFiles {
+    root: PathBuf,
+    hash_kind: gix::hash::Kind,
+    /// Root-relative path -> blob id at the revision.
+    at_revision: HashMap<String, gix::ObjectId>,
+    /// Answers already computed (hashing is lazy: only files with findings).
+    known: Mutex<HashMap<String, bool>>,
+}
+
+impl ChangedFiles {
+    /// Reads the tree of `revision` in the git repository holding `root`.
+    pub fn read(root: &Path, revision: &str) -> Result<ChangedFiles, String> {
+        let repo = gix::discover(root).map_err(|_| {
+            format!(
+                "`--changed-since` needs a git checkout, and {} is not in one",
+                root.display()
+            )
+        })?;
+        let workdir = repo.workdir().ok_or(
+            "`--changed-since` needs a checkout with a working tree, not a bare repository",
+        )?;
+        let prefix = relative_to(root, workdir)?;
+        let tree = repo
+            .rev_parse_single(revision)
+            .map_err(|e| format!("`--changed-since {revision}`: {e}"))?
+            .object()
+            .and_then(|o| Ok(o.peel_to_tree()?))
+            .map_err(|e| format!("`--changed-since {revision}` names no commit or tree: {e}"))?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        tree.traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(|e| format!("cannot read the tree of {revision}: {e}"))?;
+        let at_revision = recorder
+            .records
+            .into_iter()
+            .filter(|r| r.mode.is_blob())
+            .filter_map(|r| {
+                let path = r.filepath.to_string();
+                let rel = match prefix.as_str() {
+                    "" => path,
+                    p => path.strip_prefix(p)?.strip_prefix('/')?.to_string(),
+                };
+                Some((rel, r.oid))
+            })
+            .collect();
+        Ok(ChangedFiles {
+            root: root.to_path_buf(),
+            hash_kind: repo.object_hash(),
+            at_revision,
+            known: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether the file at `path` (relative to the root) differs from the revision.
+    pub fn is_changed(&self, path: &str) -> bool {
+        if let Ok(known) = self.known.lock()
+            && let Some(&answer) = known.get(path)
+        {
+            return answer;
+        }
+        let answer = match self.at_revision.get(path) {
+            None => true,
+            Some(blob) => std::fs::read(self.root.join(path))
+                .ok()
+                .and_then(|bytes| {
+                    gix::objs::compute_hash(self.hash_kind, gix::objs::Kind::Blob, &bytes).ok()
+                })
+                .is_none_or(|now| now != *blob),
+        };
+        if let Ok(mut known) = self.known.lock() {
+            known.insert(path.to_string(), answer);
+        }
+        answer
+    }
+}
+
+/// `root` relative to the repository's working tree, `/`-separated ("" at the top).
+fn relative_to(root: &Path, workdir: &Path) -> Result<String, String> {
+    let canonical =
+        |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()));
+    let (root, workdir) = (canonical(root)?, canonical(workdir)?);
+    relative_path(&root, &workdir)
+        .ok_or_else(|| format!("{} is outside its git working tree", root.display()))
+}
+
+impl FileSelection {
+    /// Files named relative to the current directory, as root-relative paths.
+    pub fn listed(root: &Path, files: &[PathBuf]) -> FileSelection {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let paths = files
+            .iter()
+            .filter_map(|file| relative_path(&std::fs::canonicalize(file).ok()?, &root))
+            .collect();
+        FileSelection::Listed(paths)
+    }
+
+    fn holds(&self, path: &str) -> bool {
+        match self {
+            FileSelection::Listed(paths) => paths.contains(path),
+            FileSelection::ChangedSince(changed) => changed.is_changed(path),
+        }
+    }
+
+    /// Keeps the findings with a location in a selected file.
+    pub fn retain(&self, findings: &mut Vec<Finding>, store: &SourceStore) {
+        findings.retain(|finding| {
+            std::iter::once(finding.span)
+                .chain(finding.related().map(|(span, _)| span))
+                .any(|span| self.holds(&store.get(span.file).path))
+        });
+    }
+}

@@ -1,0 +1,146 @@
+//! Pull-request mode (`--changed-since REF`) and pre-commit mode (`--files`):
+//! the whole fleet is resolved, and only findings with a location in a
+//! selected file are reported.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{edit, lint_json, rows, scratch_copy};
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn places(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    rows(report)
+        .into_iter()
+        .map(|(rule, path, line, _)| (rule, path, line))
+        .collect()
+}
+
+#[test]
+fn changed_since_reports_only_findings_touching_changed_files() {
+    let dir = scratch_copy("example-fleet");
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "fleet"]);
+
+    let (code, report) = lint_json(root, &["--changed-since", "HEAD"]);
+    assert_eq!(
+        (code, places(&report)),
+        (0, vec![]),
+        "nothing changed, nothing reported"
+    );
+
+    // A change to team-b's base: its two findings there, and nothing else.
+    edit(
+        &root.join("tenants/team-b/base/redis.yaml"),
+        "interval: 10m",
+        "interval: 5m",
+    );
+    let (code, report) = lint_json(root, &["--changed-since", "HEAD"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&report),
+        [
+            (
+                "tenant-alert-coverage".into(),
+                "tenants/team-b/base/redis.yaml".into(),
+                3
+            ),
+            (
+                "tenant-service-account".into(),
+                "tenants/team-b/base/redis.yaml".into(),
+                7
+            ),
+        ]
+    );
+    // A new file counts as changed; the linted root may be below the checkout's top.
+    std::fs::write(root.join("tenants/team-a/extra.yaml"), "a: [\n").expect("write");
+    let (_, report) = lint_json(&root.join("tenants"), &["--changed-since", "HEAD"]);
+    assert_eq!(places(&report)[0].1, "team-a/extra.yaml");
+}
+
+#[test]
+fn changed_since_outside_a_git_checkout_is_a_usage_error() {
+    let dir = scratch_copy("example-fleet");
+    let output = common::fleet_lint()
+        .arg(dir.path())
+        .args(["--changed-since", "main"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--changed-since` needs a git checkout"),
+        "{stderr}"
+    );
+
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "fleet"]);
+    let output = common::fleet_lint()
+        .arg(dir.path())
+        .args(["--changed-since", "no-such-branch"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--changed-since no-such-branch`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn files_reports_findings_in_the_listed_files_and_those_they_break() {
+    let dir = scratch_copy("example-fleet");
+    let root = dir.path();
+    let file = root.join("infrastructure/notifications/providers.yaml");
+    let (code, report) = lint_json(root, &["--files", &file.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&report),
+        [(
+            "plaintext-secret".into(),
+            "infrastructure/notifications/providers.yaml".into(),
+            28
+        )]
+    );
+    // The Flux Kustomization that brings team-b to production is a related
+    // location of each team-b finding: a change there reports them all.
+    let sync = root.join("tenants/production/team-b.yaml");
+    let (_, report) = lint_json(root, &["--files", &sync.to_string_lossy()]);
+    let paths: Vec<String> = places(&report).into_iter().map(|p| p.1).collect();
+    assert_eq!(
+        paths,
+        [
+            "infrastructure/rbac/platform-admins.yaml",
+            "tenants/team-b/base/podinfo.yaml",
+            "tenants/team-b/base/redis.yaml",
+            "tenants/team-b/base/redis.yaml"
+        ]
+    );
+    let (code, report) = lint_json(root, &["--files"]);
+    assert_eq!((code, places(&report)), (0, vec![]));
+}
