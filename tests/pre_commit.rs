@@ -4,7 +4,7 @@
 //! that finding; one that stages a clean file goes through.
 //!
 //! pre-commit builds fleet-lint with cargo (about two minutes the first
-//! time; the environment is kept under the target directory). `.ci/run`
+//! time; the dependencies are kept under the target directory). `.ci/run`
 //! installs pre-commit and names it in `FLEET_LINT_PRE_COMMIT`; without it, or
 //! `pre-commit` on PATH, the test skips and says so.
 
