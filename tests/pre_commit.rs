@@ -38,9 +38,11 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         ])
         .args(args)
         .current_dir(dir)
+        // try-repo builds in a fresh store each time; a shared cargo target
+        // directory lets the second build reuse the dependencies.
         .env(
-            "PRE_COMMIT_HOME",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-home"),
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-target"),
         )
         .output()
         .expect("git runs")
