@@ -52,7 +52,7 @@ impl ChangedFiles {
             .rev_parse_single(revision)
             .map_err(|e| format!("`--changed-since {revision}`: {e}"))?
             .object()
-            .and_then(|o| Ok(o.peel_to_tree()?))
+            .and_then(|o| o.peel_to_tree())
             .map_err(|e| format!("`--changed-since {revision}` names no commit or tree: {e}"))?;
         let mut recorder = gix::traverse::tree::Recorder::default();
         tree.traverse()
