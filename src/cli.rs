@@ -7,9 +7,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
 use crate::changed::{ChangedFiles, FileSelection};
@@ -17,12 +18,13 @@ use crate::diag::{Place, Severity};
 use crate::discover::relative_path;
 use crate::kustomize::Resolver;
 use crate::load::{LoadOptions, Loaded};
+use crate::progress::{Spinner, Stages};
 use crate::report::graph::{self, GraphFormat};
 use crate::report::{self, Format, HumanOptions};
 use crate::rules::{BUILTIN_RULES, rule_info};
 use crate::{LintOptions, LintRun, lint};
 
-const EXAMPLES: &str = "\
+const AFTER_HELP: &str = "\
 Examples:
   fleet-lint                                 lint the fleet repository in the current directory
   fleet-lint ./fleet --format sarif -o fleet-lint.sarif
@@ -33,14 +35,21 @@ Examples:
   fleet-lint explain yaml-syntax             what a rule checks and how to fix it
   fleet-lint build tenants/team-a/production what Flux would build there, as YAML
   fleet-lint graph --format mermaid          the fleet per cluster, as a Mermaid flowchart
-  fleet-lint init                            write a commented starter .fleet-lint.yaml";
+  fleet-lint --changed-since origin/main     only findings in files a pull request changes
+  fleet-lint --statistics                    how many findings each rule raised
+  fleet-lint init                            write a commented starter .fleet-lint.yaml
+
+Exit codes:
+  0  no finding at or above the --fail-on level (default: error)
+  1  at least one such finding
+  2  usage, configuration or I/O error";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "fleet-lint",
     version,
     about = "Policy linter and validator for multi-tenant Flux CD fleet repositories",
-    after_help = EXAMPLES,
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -65,6 +74,21 @@ enum Command {
     Graph(GraphArgs),
     /// Write a commented starter `.fleet-lint.yaml` naming the clusters and tenants found.
     Init(InitArgs),
+    /// Print a shell completion script, e.g. `fleet-lint completions bash > /etc/bash_completion.d/fleet-lint`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `fleet-lint man > fleet-lint.1`.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// Write every page (`fleet-lint.1` and one per subcommand) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -129,9 +153,13 @@ struct LintArgs {
     /// Colour in the human format (`auto` honours NO_COLOR and CLICOLOR_FORCE).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Print findings only, without the summary line.
+    /// Print findings only, without the summary line (and no progress).
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Print how many findings each rule raised instead of the findings
+    /// (a table, or JSON with `--format json`).
+    #[arg(long)]
+    statistics: bool,
     /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -189,6 +217,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Build(args)) => run_build(&args),
         Some(Command::Graph(args)) => run_graph(&args),
         Some(Command::Init(args)) => run_init(&args),
+        Some(Command::Completions { shell }) => print_completions(shell),
+        Some(Command::Man(args)) => print_man_page(&args),
         None => run_lint(&cli.lint),
     };
     match result {
@@ -202,6 +232,14 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
+    if args.statistics && !matches!(args.format, Format::Human | Format::Json) {
+        return Err(format!(
+            "`--statistics` prints a table or JSON, not `--format {}`",
+            args.format
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string())
+        ));
+    }
     let mut options = LintOptions::new(&args.path);
     options.jobs = args.jobs.unwrap_or(0);
     options.max_file_size = args.max_file_size;
@@ -214,8 +252,11 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
         (None, Some(files)) => Some(FileSelection::listed(&args.path, files)),
         (None, None) => None,
     }
-    .map(std::sync::Arc::new);
-    let run = lint(&options).map_err(|e| e.to_string())?;
+    .map(Arc::new);
+    let run = {
+        let _spinner = show_progress(args, &mut options);
+        lint(&options).map_err(|e| e.to_string())?
+    };
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, baseline::render(&run.findings, &run.loaded.store))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -236,16 +277,41 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
         Some(path) => File::create(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
             .and_then(|file| {
-                write_report(args.format, &run, started, &human, BufWriter::new(file))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                write_report(
+                    args.format,
+                    args.statistics,
+                    &run,
+                    started,
+                    &human,
+                    BufWriter::new(file),
+                )
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
             }),
-        None => match write_report(args.format, &run, started, &human, io::stdout().lock()) {
+        None => match write_report(
+            args.format,
+            args.statistics,
+            &run,
+            started,
+            &human,
+            io::stdout().lock(),
+        ) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(|e| format!("cannot write the report: {e}")),
         },
     };
     write_result?;
     Ok(exit_code(&run, args.fail_on))
+}
+
+/// A progress line on stderr for a run longer than a second, when stderr is
+/// a terminal and the user did not ask for quiet.
+fn show_progress(args: &LintArgs, options: &mut LintOptions) -> Option<Spinner> {
+    if args.quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let stages = Arc::new(Stages::default());
+    options.progress = Some(Arc::clone(&stages));
+    Some(Spinner::start(stages, Duration::from_secs(1), io::stderr()))
 }
 
 fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
@@ -276,12 +342,17 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
 
 fn write_report(
     format: Format,
+    statistics: bool,
     run: &LintRun,
     started: Instant,
     human: &HumanOptions,
     mut out: impl Write,
 ) -> io::Result<()> {
-    report::render(format, run, started.elapsed(), human, &mut out)?;
+    if statistics {
+        report::render_statistics(format, run, started.elapsed(), human, &mut out)?;
+    } else {
+        report::render(format, run, started.elapsed(), human, &mut out)?;
+    }
     out.flush()
 }
 
@@ -293,13 +364,25 @@ fn exit_code(run: &LintRun, fail_on: FailOn) -> ExitCode {
 }
 
 fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
-    let env_set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    color_from(choice, to_terminal, |name| std::env::var_os(name))
+}
+
+/// Colour for `--color auto` follows the conventions in this order: `NO_COLOR`
+/// (set and not empty) turns it off, `CLICOLOR_FORCE` (set, not `0`) turns
+/// it on, `CLICOLOR=0` turns it off, otherwise colour when writing to a terminal.
+fn color_from(
+    choice: ColorChoice,
+    to_terminal: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    let set = |name| env(name).filter(|v| !v.is_empty());
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto if env_set("NO_COLOR") => false,
-        ColorChoice::Auto if env_set("CLICOLOR_FORCE") => true,
-        ColorChoice::Auto => to_terminal && std::env::var_os("CLICOLOR").is_none_or(|v| v != "0"),
+        ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorChoice::Auto if set("CLICOLOR").is_some_and(|v| v == "0") => false,
+        ColorChoice::Auto => to_terminal,
     }
 }
 
@@ -408,6 +491,23 @@ fn print_rules() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, String> {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "fleet-lint", &mut io::stdout());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_man_page(args: &ManArgs) -> Result<ExitCode, String> {
+    match &args.dir {
+        Some(dir) => clap_mangen::generate_to(Cli::command(), dir)
+            .map_err(|e| format!("cannot write the man pages to {}: {e}", dir.display()))?,
+        None => clap_mangen::Man::new(Cli::command())
+            .render(&mut io::stdout().lock())
+            .map_err(|e| format!("cannot write the man page: {e}"))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn explain(id: &str) -> Result<ExitCode, String> {
     let Some(rule) = rule_info(id) else {
         let hint = crate::suggest::did_you_mean(id, BUILTIN_RULES.iter().map(|r| r.id), 3);
@@ -417,4 +517,43 @@ fn explain(id: &str) -> Result<ExitCode, String> {
     };
     print!("{}", rule.doc);
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auto_color(to_terminal: bool, vars: &[(&str, &str)]) -> bool {
+        color_from(ColorChoice::Auto, to_terminal, |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| std::ffi::OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn colour_follows_no_color_and_clicolor() {
+        assert!(auto_color(true, &[]));
+        assert!(!auto_color(false, &[]));
+        assert!(!auto_color(true, &[("NO_COLOR", "1")]));
+        assert!(
+            !auto_color(true, &[("NO_COLOR", "0")]),
+            "any non-empty value"
+        );
+        assert!(auto_color(true, &[("NO_COLOR", "")]), "empty is unset");
+        assert!(auto_color(false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!auto_color(false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(
+            !auto_color(false, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+            "NO_COLOR wins"
+        );
+        assert!(!auto_color(true, &[("CLICOLOR", "0")]));
+        assert!(auto_color(true, &[("CLICOLOR", "1")]));
+        assert!(auto_color(
+            false,
+            &[("CLICOLOR", "0"), ("CLICOLOR_FORCE", "1")]
+        ));
+        assert!(color_from(ColorChoice::Always, false, |_| None));
+        assert!(!color_from(ColorChoice::Never, true, |_| None));
+    }
 }

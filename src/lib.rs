@@ -31,6 +31,7 @@ pub mod init;
 pub mod kustomize;
 pub mod load;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -42,6 +43,7 @@ use std::path::{Path, PathBuf};
 
 use diag::{Finding, Severity};
 use load::{LoadOptions, Loaded};
+use progress::Stage;
 
 /// What a run needs to know.
 #[derive(Clone, Debug)]
@@ -57,6 +59,8 @@ pub struct LintOptions {
     pub baseline: Option<baseline::Baseline>,
     /// Only findings with a location in these files are reported.
     pub only_in: Option<std::sync::Arc<changed::FileSelection>>,
+    /// Where the run records its stage, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Stages>>,
 }
 
 impl LintOptions {
@@ -68,6 +72,7 @@ impl LintOptions {
             config: None,
             baseline: None,
             only_in: None,
+            progress: None,
         }
     }
 }
@@ -100,6 +105,36 @@ pub struct StageTimings {
 }
 
 impl LintRun {
+    /// The tenant of each finding (aligned with `findings`): the owner of the
+    /// object whose document holds the finding's primary location, if a tenant.
+    pub fn finding_tenants(&self) -> Vec<Option<&str>> {
+        let mut by_file: std::collections::HashMap<source::FileId, Vec<(source::Span, &str)>> =
+            std::collections::HashMap::new();
+        for placed in self.fleet.clusters.iter().flat_map(|c| &c.objects) {
+            if let Some(tenant) = placed.owner.tenant() {
+                let origin = placed.resource.origin;
+                by_file
+                    .entry(origin.file)
+                    .or_default()
+                    .push((origin, tenant));
+            }
+        }
+        self.findings
+            .iter()
+            .map(|finding| {
+                let span = finding.span;
+                by_file
+                    .get(&span.file)?
+                    .iter()
+                    .find_map(|(origin, tenant)| {
+                        (origin.start.offset <= span.start.offset
+                            && span.end.offset <= origin.end.offset)
+                            .then_some(*tenant)
+                    })
+            })
+            .collect()
+    }
+
     /// How many findings have each severity: (errors, warnings, infos).
     pub fn counts(&self) -> (usize, usize, usize) {
         let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
@@ -157,6 +192,12 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             clock = now;
             elapsed
         };
+        let enter = |stage| {
+            if let Some(stages) = &options.progress {
+                stages.enter(stage);
+            }
+        };
+        enter(Stage::Discover);
         let config = match &options.config {
             Some(path) => config::load_config_file(path),
             None => config::load_config(&root),
@@ -173,14 +214,21 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
                 .unwrap_or(LoadOptions::default().max_file_size),
             ..LoadOptions::default()
         };
+        if let Some(stages) = &options.progress {
+            stages.set_files(files.len());
+        }
+        enter(Stage::Load);
         let loaded = load::load_all(&files, &load_options);
         timings.load = lap();
+        enter(Stage::Model);
         let mut resolver = kustomize::Resolver::new(root.clone(), loaded, load_options);
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
         timings.model = lap();
+        enter(Stage::Resolve);
         resolve_every_kustomization(&mut resolver);
         let (mut loaded, resolve_findings) = resolver.finish();
         timings.resolve_rest = lap();
+        enter(Stage::Rules);
         let (policies, policy_findings) =
             policy::load_user_policies(&root, &config, &mut loaded, &load_options);
         let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id).collect();

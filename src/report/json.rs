@@ -1,5 +1,6 @@
 //! `--format json`: one object, `{"version": 1, "findings": [...], "summary": {...}}`.
-//! The schema is documented in `docs/json-output.md`.
+//! The fields are documented in `docs/json-output.md`, and the JSON Schema
+//! is `schemas/fleet-lint-report.schema.json`.
 
 use std::io::{self, Write};
 
@@ -24,6 +25,9 @@ struct JsonFinding<'a> {
     place: Place<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<String>,
+    /// The tenant that owns the object the finding is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
     fingerprint: String,
 }
@@ -49,11 +53,14 @@ struct Summary {
 pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
     let store = &run.loaded.store;
     let prints = fingerprints(&run.findings, store);
+    let tenants = run.finding_tenants();
     let findings = run
         .findings
         .iter()
         .zip(&prints)
-        .map(|(f, print)| JsonFinding {
+        .zip(tenants)
+        .map(|((f, print), tenant)| JsonFinding {
+            tenant,
             rule: &f.rule,
             severity: f.severity.as_str(),
             message: f.message().into_owned(),

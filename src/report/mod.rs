@@ -7,7 +7,10 @@ mod github;
 pub mod graph;
 mod human;
 mod json;
+mod junit;
+mod markdown;
 mod sarif;
+mod statistics;
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -26,6 +29,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
     Github,
+    /// JUnit XML: a test suite per rule, a failed test case per finding.
+    Junit,
+    /// A Markdown job summary: counts, a table per rule and tenant, the findings.
+    Markdown,
 }
 
 /// Writes `run` in `format` to `out`.
@@ -41,7 +48,28 @@ pub fn render(
         Format::Json => json::render(run, out),
         Format::Sarif => sarif::render(run, out),
         Format::Github => github::render(run, out),
+        Format::Junit => junit::render(run, out),
+        Format::Markdown => markdown::render(run, out),
     }
+}
+
+/// Writes how many findings each rule raised (`--statistics`): JSON for
+/// `Format::Json`, otherwise a table and (unless quiet) the summary line.
+pub fn render_statistics(
+    format: Format,
+    run: &LintRun,
+    elapsed: Duration,
+    human: &HumanOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if format == Format::Json {
+        return statistics::render_json(run, out);
+    }
+    statistics::render_text(run, out)?;
+    if !human.quiet {
+        writeln!(out, "{}", human::summary_line(run, elapsed))?;
+    }
+    Ok(())
 }
 
 /// "1 error", "2 warnings": a count with its noun, plural when needed.

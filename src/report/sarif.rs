@@ -99,6 +99,14 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    /// The tenant that owns the object the finding is in.
+    tenant: &'a str,
 }
 
 #[derive(Serialize)]
@@ -142,11 +150,14 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
         .map(rule)
         .chain(run.user_rules.iter().map(user_rule))
         .collect();
+    let tenants = run.finding_tenants();
     let results = run
         .findings
         .iter()
         .zip(&prints)
-        .map(|(finding, print)| SarifResult {
+        .zip(tenants)
+        .map(|((finding, print), tenant)| SarifResult {
+            properties: tenant.map(|tenant| ResultProperties { tenant }),
             rule_id: &finding.rule,
             rule_index: rules.iter().position(|r| r.id == finding.rule),
             level: level(finding.severity),
