@@ -177,6 +177,11 @@ struct LintArgs {
     /// changed since REF (a commit, branch or tag of the git checkout).
     #[arg(long, value_name = "REF", conflicts_with = "files")]
     changed_since: Option<String>,
+    /// Put PREFIX before every path in the report (e.g. `fleet/` for a fleet
+    /// in that folder), for readers that resolve paths from the repository's
+    /// root: GitHub code scanning and annotations.
+    #[arg(long, value_name = "PREFIX", value_parser = path_prefix)]
+    path_prefix: Option<String>,
     /// Report only findings with a location in these files (paths from the
     /// current directory); the whole fleet is still resolved. For pre-commit.
     #[arg(long, value_name = "FILE", num_args = 0..)]
@@ -253,7 +258,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
         (None, None) => None,
     }
     .map(Arc::new);
-    let run = {
+    let mut run = {
         let _spinner = show_progress(args, &mut options);
         lint(&options).map_err(|e| e.to_string())?
     };
@@ -266,6 +271,9 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(prefix) = &args.path_prefix {
+        run.loaded.store.prefix_paths(prefix);
     }
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
@@ -301,6 +309,20 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     };
     write_result?;
     Ok(exit_code(&run, args.fail_on))
+}
+
+/// `--path-prefix`: a relative folder, `/`-separated, ending in `/` (added
+/// when missing); `.` or empty means none.
+fn path_prefix(value: &str) -> Result<String, String> {
+    let prefix = value.replace('\\', "/");
+    let prefix = prefix.trim_start_matches("./").trim_end_matches('/');
+    if prefix.starts_with('/') || prefix.split('/').any(|part| part == "..") {
+        return Err("a folder relative to the repository's root, without `..`".to_string());
+    }
+    Ok(match prefix {
+        "" | "." => String::new(),
+        folder => format!("{folder}/"),
+    })
 }
 
 /// A progress line on stderr for a run longer than a second, when stderr is
@@ -529,6 +551,17 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| std::ffi::OsString::from(v))
         })
+    }
+
+    #[test]
+    fn path_prefixes_are_relative_folders_ending_in_a_slash() {
+        assert_eq!(path_prefix("fleet").as_deref(), Ok("fleet/"));
+        assert_eq!(path_prefix("./ops/fleet/").as_deref(), Ok("ops/fleet/"));
+        assert_eq!(path_prefix("ops\\fleet").as_deref(), Ok("ops/fleet/"));
+        assert_eq!(path_prefix(".").as_deref(), Ok(""));
+        assert_eq!(path_prefix("").as_deref(), Ok(""));
+        assert!(path_prefix("/abs").is_err());
+        assert!(path_prefix("../up").is_err());
     }
 
     #[test]

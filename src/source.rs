@@ -157,6 +157,19 @@ impl SourceStore {
         self.files.is_empty()
     }
 
+    /// Puts `prefix` before every file's path, for reports read from a
+    /// directory above the linted root (`--path-prefix`).
+    pub fn prefix_paths(&mut self, prefix: &str) {
+        for file in &mut self.files {
+            let renamed = SourceFile {
+                path: format!("{prefix}{}", file.path).into(),
+                text: Arc::clone(&file.text),
+                line_starts: file.line_starts.clone(),
+            };
+            *file = Arc::new(renamed);
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
         self.files
             .iter()
