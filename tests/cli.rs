@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{finding_paths, findings_in, fixture, fleet_lint, lint_json, shared, without_timing};
+use common::{
+    clean_fleet, finding_paths, findings_in, fixture, fleet_lint, lint_json, shared, without_timing,
+};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -174,12 +176,7 @@ fn output_is_identical_whatever_the_thread_count() {
 
 #[test]
 fn exit_codes_follow_the_fail_level() {
-    let clean = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        clean.path().join("cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\n",
-    )
-    .expect("write");
+    let clean = clean_fleet();
     fleet_lint()
         .arg(clean.path())
         .assert()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{findings_in, fixture, fleet_lint, lint_json, project_root};
+use common::{clean_fleet, findings_in, fixture, fleet_lint, lint_json, project_root};
 use predicates::str::contains;
 
 fn stdout_of(fleet: &str, args: &[&str]) -> String {
@@ -90,12 +90,7 @@ fn junit_has_a_suite_per_rule_and_a_failed_case_per_finding() {
 
 #[test]
 fn junit_of_a_clean_fleet_is_one_passing_case() {
-    let clean = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        clean.path().join("cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\n",
-    )
-    .expect("write");
+    let clean = clean_fleet();
     fleet_lint()
         .arg(clean.path())
         .args(["--format", "junit"])

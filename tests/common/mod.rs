@@ -117,6 +117,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A fleet with one ConfigMap: nothing to report.
+pub fn clean_fleet() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\n",
+    )
+    .expect("write");
+    dir
+}
+
 /// A scratch copy of `fixtures/<name>`, to edit in a test.
 pub fn scratch_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
