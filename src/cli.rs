@@ -177,6 +177,10 @@ struct LintArgs {
     /// changed since REF (a commit, branch or tag of the git checkout).
     #[arg(long, value_name = "REF", conflicts_with = "files")]
     changed_since: Option<String>,
+    /// Also validate objects against the JSON Schemas in DIR (kubeconform's
+    /// layout: `{kind}-{group}-{version}.json` or `{kind}.json`); repeatable.
+    #[arg(long, value_name = "DIR")]
+    schema_dir: Vec<PathBuf>,
     /// Put PREFIX before every path in the report (e.g. `fleet/` for a fleet
     /// in that folder), for readers that resolve paths from the repository's
     /// root: GitHub code scanning and annotations.
@@ -249,6 +253,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     options.jobs = args.jobs.unwrap_or(0);
     options.max_file_size = args.max_file_size;
     options.config = args.config.clone();
+    options.schema_dirs = args.schema_dir.clone();
     options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
     options.only_in = match (&args.changed_since, &args.files) {
         (Some(revision), _) => Some(FileSelection::ChangedSince(Box::new(ChangedFiles::read(

@@ -25,6 +25,8 @@
 //!       reason: public demo credentials
 //! limits:
 //!   max-file-size: 8388608  # bytes; --max-file-size wins
+//! schemas:
+//!   dirs: [ci/schemas]      # JSON Schemas in kubeconform's layout; --schema-dir adds more
 //! ```
 //!
 //! Read with fleet-lint's own spanned YAML tree, so every error names its line
@@ -56,6 +58,9 @@ pub struct Config {
     pub secret_allow: Vec<SecretAllow>,
     /// `limits.max-file-size`.
     pub max_file_size: Option<u64>,
+    /// `schemas.dirs` (relative to the root, made absolute by the run) and
+    /// `--schema-dir`: extra JSON Schemas in kubeconform's layout.
+    pub schema_dirs: Vec<std::path::PathBuf>,
 }
 
 /// A rule's severity set by the config; `None` turns the rule off.
@@ -229,6 +234,7 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
             "exclude",
             "secrets",
             "limits",
+            "schemas",
         ],
     )?;
     let mut config = Config::default();
@@ -291,6 +297,14 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                 reason,
             });
         }
+    }
+    if let Some(schemas) = root.get("schemas") {
+        reader.keys(schemas, &["dirs"])?;
+        config.schema_dirs = reader
+            .texts(schemas, "dirs")?
+            .iter()
+            .map(|dir| relative(dir).into())
+            .collect();
     }
     if let Some(limits) = root.get("limits") {
         reader.keys(limits, &["max-file-size"])?;

@@ -34,6 +34,7 @@ pub mod policy;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
@@ -59,6 +60,8 @@ pub struct LintOptions {
     pub baseline: Option<baseline::Baseline>,
     /// Only findings with a location in these files are reported.
     pub only_in: Option<std::sync::Arc<changed::FileSelection>>,
+    /// `--schema-dir`: extra schema directories, searched before the config's.
+    pub schema_dirs: Vec<PathBuf>,
     /// Where the run records its stage, for a progress display.
     pub progress: Option<std::sync::Arc<progress::Stages>>,
 }
@@ -72,6 +75,7 @@ impl LintOptions {
             config: None,
             baseline: None,
             only_in: None,
+            schema_dirs: Vec::new(),
             progress: None,
         }
     }
@@ -88,6 +92,8 @@ pub struct LintRun {
     pub user_rules: Vec<rules::UserRuleInfo>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Objects validated against a schema, and objects of kinds without one.
+    pub schema_coverage: rules::schema::Coverage,
     /// How long each stage took (for benchmarks; never part of a report).
     pub timings: StageTimings,
 }
@@ -102,6 +108,8 @@ pub struct StageTimings {
     /// Resolving the kustomizations no cluster reached.
     pub resolve_rest: std::time::Duration,
     pub rules: std::time::Duration,
+    /// Of `rules`: the `schema` rule (compiling the schemas and validating).
+    pub schema: std::time::Duration,
 }
 
 impl LintRun {
@@ -203,6 +211,13 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             None => config::load_config(&root),
         }
         .map_err(RunError::Config)?;
+        let mut config = config;
+        config.schema_dirs = options
+            .schema_dirs
+            .iter()
+            .cloned()
+            .chain(config.schema_dirs.iter().map(|dir| root.join(dir)))
+            .collect();
         let mut files =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
         // Rule files are read as rules (policy::load_user_policies), not as manifests.
@@ -225,7 +240,7 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
         timings.model = lap();
         enter(Stage::Resolve);
-        resolve_every_kustomization(&mut resolver);
+        let builds = resolve_every_kustomization(&mut resolver);
         let (mut loaded, resolve_findings) = resolver.finish();
         timings.resolve_rest = lap();
         enter(Stage::Rules);
@@ -241,8 +256,12 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             fleet: &fleet,
             loaded: &loaded,
             config: &config,
+            builds: &builds,
         };
-        findings.extend(rules::run_rules(&context, &policies));
+        let outcome = rules::run_rules(&context, &policies);
+        findings.extend(outcome.findings);
+        timings.schema = outcome.schema_time;
+        let schema_coverage = outcome.schema_coverage;
         let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
         sort_findings(&mut findings, &loaded);
         if let Some(selection) = &options.only_in {
@@ -265,6 +284,7 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             findings,
             user_rules,
             baselined,
+            schema_coverage,
             timings,
         })
     })
@@ -330,12 +350,14 @@ fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), Ru
 /// Builds every directory that holds a kustomization, reached by a cluster or
 /// not (components are built by the kustomizations that use them), so every
 /// broken reference is found.
-fn resolve_every_kustomization(resolver: &mut kustomize::Resolver) {
+fn resolve_every_kustomization(resolver: &mut kustomize::Resolver) -> Vec<kustomize::Build> {
+    let mut builds = Vec::new();
     for dir in kustomize::kustomization_dirs(resolver.loaded()) {
         if !resolver.is_component_dir(&dir) {
-            resolver.build_dir(&dir);
+            builds.push(resolver.build_dir(&dir));
         }
     }
+    builds
 }
 
 fn check_root(root: &Path) -> Result<PathBuf, RunError> {

@@ -302,7 +302,7 @@ fn a_baseline_hides_known_findings_across_line_shifts_and_shows_new_ones() {
     let text = std::fs::read_to_string(&redis).expect("redis");
     std::fs::write(
         &redis,
-        format!("{text}---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cache\n  namespace: team-b\nspec:\n  interval: 5m\n  serviceAccountName: team-b\n"),
+        format!("{text}---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cache\n  namespace: team-b\nspec:\n  interval: 5m\n  serviceAccountName: team-b\n  chart:\n    spec:\n      chart: redis\n      sourceRef: {{kind: HelmRepository, name: podinfo}}\n"),
     )
     .expect("append");
     let (code, report) = lint_json(root, &["--baseline", baseline_path]);

@@ -684,7 +684,8 @@ fn unreachable_files(resolver: &mut Resolver, clusters: &[Cluster]) -> Vec<FileI
     unreachable
 }
 
-fn collect_files(node: &Node, into: &mut HashSet<FileId>) {
+/// Every file a span of `node` (or of its children) is in.
+pub(crate) fn collect_files(node: &Node, into: &mut HashSet<FileId>) {
     into.insert(node.span.file);
     match &node.value {
         crate::yaml::Value::Map(entries) => {

@@ -56,7 +56,8 @@ pub fn render(
     Ok(())
 }
 
-/// `N errors, M warnings in K files (T ms)`, with infos only when there are some.
+/// `N errors, M warnings in K files (T ms)`, with infos only when there are
+/// some, then how many objects had no schema when some had none.
 pub fn summary_line(run: &LintRun, elapsed: Duration) -> String {
     let (errors, warnings, infos) = run.counts();
     let mut counts = format!(
@@ -70,11 +71,19 @@ pub fn summary_line(run: &LintRun, elapsed: Duration) -> String {
     if run.baselined > 0 {
         counts.push_str(&format!(" ({} in the baseline not shown)", run.baselined));
     }
-    format!(
+    let mut line = format!(
         "{counts} in {} ({} ms)",
         plural(run.loaded.store.len(), "file"),
         elapsed.as_millis()
-    )
+    );
+    let unchecked = run.schema_coverage.unchecked;
+    if unchecked > 0 {
+        line.push_str(&format!(
+            "; {} not schema-checked (no schema for their kind)",
+            plural(unchecked, "object")
+        ));
+    }
+    line
 }
 
 /// A finding as a miette diagnostic: the primary label and the related spans
@@ -246,6 +255,7 @@ mod tests {
             findings: vec![finding],
             user_rules: Vec::new(),
             baselined: 0,
+            schema_coverage: Default::default(),
             timings: Default::default(),
         };
         let mut out = Vec::new();

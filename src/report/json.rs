@@ -48,6 +48,14 @@ struct Summary {
     files: usize,
     /// Findings the `--baseline` held, left out.
     baselined: usize,
+    /// Objects checked against a schema, and objects of kinds without one.
+    schema: SchemaSummary,
+}
+
+#[derive(Serialize)]
+struct SchemaSummary {
+    validated: usize,
+    unchecked: usize,
 }
 
 pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
@@ -91,6 +99,10 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             infos,
             files: store.len(),
             baselined: run.baselined,
+            schema: SchemaSummary {
+                validated: run.schema_coverage.validated,
+                unchecked: run.schema_coverage.unchecked,
+            },
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

@@ -8,6 +8,7 @@
 
 mod dangling_reference;
 mod plaintext_secret;
+pub mod schema;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_cross_namespace_ref;
@@ -31,6 +32,8 @@ pub struct RuleContext<'a> {
     /// Every file read: texts, parsed documents, lookups by path.
     pub loaded: &'a Loaded,
     pub config: &'a Config,
+    /// What every kustomization directory builds, reached by a cluster or not.
+    pub builds: &'a [crate::kustomize::Build],
 }
 
 impl RuleContext<'_> {
@@ -60,10 +63,25 @@ const CHECKS: [fn(&RuleContext) -> Vec<Finding>; 10] = [
 
 /// Runs every built-in rule and the user's declarative `policies`; one
 /// finding per rule and source location.
-pub fn run_rules(ctx: &RuleContext, policies: &[crate::policy::Policy]) -> Vec<Finding> {
+pub fn run_rules(ctx: &RuleContext, policies: &[crate::policy::Policy]) -> RulesOutcome {
     let mut findings: Vec<Finding> = CHECKS.iter().flat_map(|check| check(ctx)).collect();
     findings.extend(crate::policy::run(policies, ctx));
-    collapse(findings)
+    let started = std::time::Instant::now();
+    let (schema_findings, schema_coverage) = schema::check(ctx);
+    let schema_time = started.elapsed();
+    findings.extend(schema_findings);
+    RulesOutcome {
+        findings: collapse(findings),
+        schema_coverage,
+        schema_time,
+    }
+}
+
+/// What the rules found, and what the schema rule checked and took.
+pub struct RulesOutcome {
+    pub findings: Vec<Finding>,
+    pub schema_coverage: schema::Coverage,
+    pub schema_time: std::time::Duration,
 }
 
 /// Merges findings of the same rule at the same place (the same object seen on
@@ -283,6 +301,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "A ${VAR} without default that no postBuild variable of its Kustomization defines",
         doc: rule_doc!("unresolved-substitution"),
+        security: false,
+    },
+    RuleInfo {
+        id: "schema",
+        severity: Severity::Error,
+        summary: "An object that its kind's JSON Schema rejects (unknown field, wrong type, missing field, bad value)",
+        doc: rule_doc!("schema"),
         security: false,
     },
     RuleInfo {

@@ -74,9 +74,18 @@ pub fn findings_in<'a>(report: &'a Value, path: &str) -> Vec<&'a Value> {
 /// Human output with the run time of the summary line removed.
 pub fn without_timing(text: &str) -> String {
     text.lines()
-        .map(|line| match (line.rfind(" ("), line.ends_with(" ms)")) {
-            (Some(at), true) => &line[..at],
-            _ => line,
+        .map(|line| {
+            let timing = line.find(" ms)").and_then(|end| {
+                let start = line[..end].rfind(" (")?;
+                line[start + 2..end]
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                    .then_some((start, end + 4))
+            });
+            match timing {
+                Some((start, end)) => format!("{}{}", &line[..start], &line[end..]),
+                None => line.to_string(),
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
