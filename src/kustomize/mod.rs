@@ -139,6 +139,23 @@ impl Objects {
     }
 }
 
+/// The ids of the objects accumulated so far in one pipeline, with where
+/// each is defined: duplicate checks in constant time, not by a scan.
+#[derive(Default)]
+struct IdIndex(HashMap<ResId, Span>);
+
+impl IdIndex {
+    fn of(objects: &Objects) -> IdIndex {
+        IdIndex(
+            objects
+                .resources
+                .iter()
+                .map(|r| (r.id(), r.node.headline()))
+                .collect(),
+        )
+    }
+}
+
 /// Resolves kustomizations inside one repository root.
 pub struct Resolver {
     root: PathBuf,
@@ -410,15 +427,18 @@ impl Resolver {
 
     /// One kustomization's (or component's) pipeline over `acc`.
     fn run_pipeline(&mut self, dir: &str, file: FileId, k: &Node, mut acc: Objects) -> Objects {
+        let mut ids = IdIndex::of(&acc);
         for field in ["resources", "bases"] {
             for item in list(k, field) {
                 let added = self.resolve_resource_entry(dir, item);
-                self.accumulate(&mut acc, added);
+                self.accumulate(&mut acc, added, &mut ids);
             }
         }
         self.check_unevaluated_paths(dir, k);
         let generated = generate::run(self, dir, k, &mut acc);
-        self.accumulate(&mut acc, generated);
+        // Generators may have merged into objects already here: index afresh.
+        let mut ids = IdIndex::of(&acc);
+        self.accumulate(&mut acc, generated, &mut ids);
         for item in list(k, "components") {
             acc = self.apply_component(dir, item, acc);
         }
@@ -674,6 +694,7 @@ impl Resolver {
     /// subdirectory holding a kustomization is built as a whole.
     fn build_generated(&mut self, dir: &str) -> Objects {
         let mut resources = Objects::new();
+        let mut ids = IdIndex::default();
         let mut entries = match std::fs::read_dir(self.root.join(dir)) {
             Ok(entries) => entries
                 .filter_map(Result::ok)
@@ -692,15 +713,15 @@ impl Resolver {
             match self.kind(&path) {
                 Kind::Dir if self.has_kustomization(&path) => {
                     let built = (*self.build_kustomization(&path)).clone();
-                    self.accumulate(&mut resources, built);
+                    self.accumulate(&mut resources, built, &mut ids);
                 }
                 Kind::Dir => {
                     let built = self.build_generated(&path);
-                    self.accumulate(&mut resources, built);
+                    self.accumulate(&mut resources, built, &mut ids);
                 }
                 Kind::File if name.ends_with(".yaml") || name.ends_with(".yml") => {
                     let built = self.file_resources(&path);
-                    self.accumulate(&mut resources, built);
+                    self.accumulate(&mut resources, built, &mut ids);
                 }
                 _ => {}
             }
@@ -708,19 +729,20 @@ impl Resolver {
         resources
     }
 
-    /// Adds `new` to `acc`, reporting objects whose id is already there.
-    fn accumulate(&mut self, acc: &mut Objects, new: Objects) {
+    /// Adds `new` to `acc` (whose ids `ids` holds), reporting objects whose
+    /// id is already there.
+    fn accumulate(&mut self, acc: &mut Objects, new: Objects, ids: &mut IdIndex) {
         acc.complete &= new.complete;
         for resource in new.resources {
             let id = resource.id();
-            if let Some(first) = acc.resources.iter().find(|r| r.id() == id) {
+            if let Some(first) = ids.0.get(&id) {
                 let finding = Finding::new(
                     "kustomize-duplicate-id",
                     Severity::Error,
                     resource.node.headline(),
                     format!("{id} is already in this build; kustomize refuses duplicates"),
                 )
-                .with_related(first.node.headline(), "first defined here");
+                .with_related(*first, "first defined here");
                 let finding = resource
                     .included_by
                     .iter()
@@ -728,6 +750,7 @@ impl Resolver {
                 self.report(finding);
                 continue;
             }
+            ids.0.insert(id, resource.node.headline());
             acc.resources.push(resource);
         }
     }
