@@ -494,3 +494,36 @@ fn human_output_of_the_failing_fixture_is_stable() {
         &output.stdout
     )));
 }
+
+#[test]
+fn other_schema_errors_name_the_keyword_not_the_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "credential.yaml",
+        "apiVersion: example.com/v1\nkind: Credential\nmetadata:\n  name: db\ntoken: hunter2-in-clear\n",
+    );
+    let schemas = tempfile::tempdir().expect("tempdir");
+    write(
+        schemas.path(),
+        "credential-example-v1.json",
+        r#"{"properties": {"token": {"not": {"pattern": "^hunter"}}}}"#,
+    );
+    let dir_arg = schemas.path().to_string_lossy().into_owned();
+    let output = common::fleet_lint()
+        .arg(dir.path())
+        .args(["--format", "json", "--schema-dir", &dir_arg])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("hunter2"), "{text}");
+    let report: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        schema_findings(&report),
+        vec![(
+            "credential.yaml".to_string(),
+            5,
+            "`token` does not satisfy `not` in its schema".to_string()
+        )]
+    );
+}

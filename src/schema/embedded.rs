@@ -18,7 +18,7 @@ macro_rules! embed {
 }
 
 /// Every embedded schema: (file name in kubeconform's layout, text).
-pub static EMBEDDED: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
+static EMBEDDED: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
     let flux = embed!(
         "flux",
         "alert-notification-v1beta1.json",

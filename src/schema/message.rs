@@ -109,9 +109,14 @@ pub(super) fn describe(
             Some(names) => format!("{field} must set exactly one of {names}"),
             None => format!("{field} matches none or several of the accepted shapes"),
         },
+        // The library's own text repeats the value, which may be a credential.
         _ => match description(schema, error) {
             Some(what) => format!("{field} must be {what}"),
-            None => format!("{field}: {error}"),
+            None => {
+                let path = error.schema_path().as_str();
+                let keyword = path.rsplit('/').next().unwrap_or(path);
+                format!("{field} does not satisfy `{keyword}` in its schema")
+            }
         },
     }
 }

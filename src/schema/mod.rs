@@ -19,8 +19,6 @@ use jsonschema::Validator;
 use crate::source::Span;
 use crate::yaml::Node;
 
-pub use embedded::EMBEDDED;
-
 /// A schema error on an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Violation {
@@ -117,7 +115,14 @@ impl SchemaSet {
             .iter_errors(&instance)
             .flat_map(|error| locate::violations(object, schema, &error))
             .collect();
-        violations.sort_by_key(|v| (v.span.start.offset, v.missing.is_none(), v.message.clone()));
+        violations.sort_by_key(|v| {
+            (
+                v.span.file,
+                v.span.start.offset,
+                v.missing.is_none(),
+                v.message.clone(),
+            )
+        });
         violations.dedup();
         Some(merge_same_place(violations))
     }
@@ -136,7 +141,9 @@ fn merge_same_place(violations: Vec<Violation>) -> Vec<Violation> {
                     last_fields.extend(fields);
                     last.message = required_message(last_fields);
                 } else {
+                    // No longer only a missing field: a patch adding it fixes not all.
                     last.message = format!("{}; {}", last.message, violation.message);
+                    last.missing = None;
                 }
             }
             _ => merged.push((violation, fields)),
