@@ -5,29 +5,28 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{edit, lint_json, rows, scratch_copy};
+use common::{edit, git_in, lint_json, rows, scratch_copy};
 
 fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
+    let output = git_in(dir).args(args).output().expect("git runs");
     assert!(
-        status.status.success(),
+        output.status.success(),
         "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Runs `--changed-since REVISION` on `dir`, expects a usage error (exit 2)
+/// and returns its message.
+fn usage_error(dir: &Path, revision: &str) -> String {
+    let output = common::fleet_lint()
+        .arg(dir)
+        .args(["--changed-since", revision])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn places(report: &serde_json::Value) -> Vec<(String, String, u64)> {
@@ -84,13 +83,7 @@ fn changed_since_reports_only_findings_touching_changed_files() {
 #[test]
 fn changed_since_outside_a_git_checkout_is_a_usage_error() {
     let dir = scratch_copy("example-fleet");
-    let output = common::fleet_lint()
-        .arg(dir.path())
-        .args(["--changed-since", "main"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = usage_error(dir.path(), "main");
     assert!(
         stderr.contains("`--changed-since` needs a git checkout"),
         "{stderr}"
@@ -99,13 +92,7 @@ fn changed_since_outside_a_git_checkout_is_a_usage_error() {
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "fleet"]);
-    let output = common::fleet_lint()
-        .arg(dir.path())
-        .args(["--changed-since", "no-such-branch"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = usage_error(dir.path(), "no-such-branch");
     assert!(
         stderr.contains("`--changed-since no-such-branch`"),
         "{stderr}"

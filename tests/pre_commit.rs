@@ -13,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{edit, project_root, say, scratch_copy};
+use common::{edit, git_in, project_root, say, scratch_copy};
 
 fn pre_commit() -> Option<PathBuf> {
     let candidate = std::env::var_os("FLEET_LINT_PRE_COMMIT")
@@ -27,17 +27,8 @@ fn pre_commit() -> Option<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+    git_in(dir)
         .args(args)
-        .current_dir(dir)
         // try-repo builds in a fresh store each time; a shared cargo target
         // directory lets the second build reuse the dependencies.
         .env(
@@ -46,6 +37,16 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         )
         .output()
         .expect("git runs")
+}
+
+/// Stages everything and commits: whether the commit went through, and what
+/// git and the hook printed.
+fn commit_all(dir: &Path, message: &str) -> (bool, String) {
+    git(dir, &["add", "."]);
+    let commit = git(dir, &["commit", "-q", "-m", message]);
+    let output = String::from_utf8_lossy(&commit.stdout).into_owned()
+        + &String::from_utf8_lossy(&commit.stderr);
+    (commit.status.success(), output)
 }
 
 fn commits(dir: &Path) -> usize {
@@ -66,12 +67,8 @@ fn the_hook_stops_a_commit_with_a_finding_and_lets_a_clean_one_through() {
     let dir = scratch_copy("example-fleet");
     let root = dir.path();
     assert!(git(root, &["init", "-q", "-b", "main"]).status.success());
-    git(root, &["add", "."]);
-    assert!(
-        git(root, &["commit", "-q", "-m", "the fleet"])
-            .status
-            .success()
-    );
+    let (committed, output) = commit_all(root, "the fleet");
+    assert!(committed, "{output}");
     // A git commit hook that runs the hook from this repository, as a user's
     // `.pre-commit-config.yaml` would, on the staged files.
     let hook = root.join(".git/hooks/pre-commit");
@@ -92,11 +89,8 @@ fn the_hook_stops_a_commit_with_a_finding_and_lets_a_clean_one_through() {
         "interval: 10m",
         "interval: 15m",
     );
-    git(root, &["add", "."]);
-    let clean = git(root, &["commit", "-q", "-m", "team-a: slower"]);
-    let output = String::from_utf8_lossy(&clean.stdout).into_owned()
-        + &String::from_utf8_lossy(&clean.stderr);
-    assert!(clean.status.success(), "{output}");
+    let (committed, output) = commit_all(root, "team-a: slower");
+    assert!(committed, "{output}");
     assert_eq!(commits(root), 2);
 
     // Failing: team-b's redis still runs without a ServiceAccount.
@@ -105,11 +99,8 @@ fn the_hook_stops_a_commit_with_a_finding_and_lets_a_clean_one_through() {
         "interval: 10m",
         "interval: 5m",
     );
-    git(root, &["add", "."]);
-    let stopped = git(root, &["commit", "-q", "-m", "team-b: faster"]);
-    let output = String::from_utf8_lossy(&stopped.stdout).into_owned()
-        + &String::from_utf8_lossy(&stopped.stderr);
-    assert!(!stopped.status.success(), "{output}");
+    let (committed, output) = commit_all(root, "team-b: faster");
+    assert!(!committed, "{output}");
     assert_eq!(commits(root), 2, "the commit was stopped");
     assert!(
         output.contains("tenants/team-b/base/redis.yaml:7:1"),

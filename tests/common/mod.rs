@@ -126,6 +126,23 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `git` in `dir`, with a committer identity and no signing, as a throwaway
+/// repository needs.
+pub fn git_in(dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new("git");
+    command
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .current_dir(dir);
+    command
+}
+
 /// A fleet with one ConfigMap: nothing to report.
 pub fn clean_fleet() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
