@@ -83,10 +83,12 @@ pub fn check(ctx: &RuleContext) -> (Vec<Finding>, Coverage) {
 /// per cluster (findings at the same place are merged by the registry).
 fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     let mut subjects = Vec::new();
-    let mut reached: HashSet<FileId> = HashSet::new();
+    // The fleet model knows which files no cluster reaches (every file, when
+    // it found no cluster).
+    let unreachable: HashSet<FileId> = ctx.fleet.unreachable.iter().copied().collect();
+    let reached = |file: &FileId| !ctx.fleet.clusters.is_empty() && !unreachable.contains(file);
     for cluster in &ctx.fleet.clusters {
         for placed in &cluster.objects {
-            collect_files(&placed.resource.node, &mut reached);
             if let Some(object_type) = object_type(&placed.resource.node) {
                 subjects.push(Subject {
                     node: &placed.resource.node,
@@ -101,7 +103,7 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     let mut seen: HashSet<Span> = HashSet::new();
     for resource in ctx.builds.iter().flat_map(|b| &b.resources) {
         collect_files(&resource.node, &mut built);
-        if reached.contains(&resource.origin.file) || !seen.insert(resource.origin) {
+        if reached(&resource.origin.file) || !seen.insert(resource.origin) {
             continue;
         }
         if let Some(object_type) = object_type(&resource.node) {
@@ -115,7 +117,7 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     }
     for (id, file) in ctx.files().iter().enumerate() {
         let id = FileId(id as u32);
-        if reached.contains(&id) || built.contains(&id) {
+        if reached(&id) || built.contains(&id) {
             continue;
         }
         for document in &file.documents {
@@ -132,11 +134,14 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     subjects
 }
 
+/// The `kind:` line of a patch's text (a patch without a `target`).
+// The pattern is a constant, compiled by a unit test below: `expect` cannot fire.
+static KIND_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^kind:\s*(\S+)").expect("valid regex"));
+
 /// The kinds that Flux Kustomizations' `spec.patches` target (`*` for a
 /// target without a kind), read from every document as written.
 fn kinds_flux_patches(ctx: &RuleContext) -> HashSet<String> {
-    static KIND_LINE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?m)^kind:\s*(\S+)").expect("valid regex"));
     let mut kinds = HashSet::new();
     let flux_kustomizations = ctx
         .files()
@@ -169,9 +174,15 @@ fn kinds_flux_patches(ctx: &RuleContext) -> HashSet<String> {
     kinds
 }
 
+/// The type of a Kubernetes object; `None` for a document that is not one,
+/// such as a kustomization file (`kustomize.config.k8s.io`), which is never applied.
 fn object_type(node: &Node) -> Option<ObjectType> {
+    let api_version = node.get("apiVersion")?.as_str()?;
+    if api_version.starts_with("kustomize.config.k8s.io/") {
+        return None;
+    }
     Some(ObjectType {
-        api_version: node.get("apiVersion")?.as_str()?.to_string(),
+        api_version: api_version.to_string(),
         kind: node.get("kind")?.as_str()?.to_string(),
     })
 }
@@ -205,5 +216,17 @@ fn coverage(subjects: &[Subject], schemas: &SchemaSet) -> Coverage {
     Coverage {
         validated: origins(true),
         unchecked: origins(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_line_of_a_patch_is_found() {
+        let patch = "apiVersion: v1\nkind: Kustomization\nmetadata:\n  name: _\n";
+        let kind = KIND_LINE.captures(patch).and_then(|c| c.get(1));
+        assert_eq!(kind.map(|m| m.as_str()), Some("Kustomization"));
     }
 }
