@@ -21,7 +21,7 @@ fn load_only(root: &Path, jobs: usize) -> usize {
         .build()
         .expect("pool");
     pool.install(|| {
-        let files = discover::discover(root, jobs).expect("walk");
+        let files = discover::discover(root, jobs).expect("walk").manifests;
         load_all(&files, &LoadOptions::default()).store.len()
     })
 }

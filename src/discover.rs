@@ -1,10 +1,16 @@
-//! The parallel walk: which files of the linted root are manifests.
+//! The parallel walk: which files of the linted root are manifests, and which
+//! are read only by the secret scan.
 //!
 //! Built on the `ignore` crate (ripgrep's walker): `.gitignore`, `.ignore` and
-//! `.git/info/exclude` are honoured even outside a git checkout, hidden files
-//! and folders (`.git`, `.github`, `.archive`) are skipped, and symbolic links
-//! are followed only while they stay inside the root (loops are detected by
-//! the walker and skipped). The result is sorted by path, so everything
+//! `.git/info/exclude` are honoured even outside a git checkout, and symbolic
+//! links are followed only while they stay inside the root (loops are detected
+//! by the walker and skipped). `.git` is never entered.
+//!
+//! Manifests are the YAML files outside hidden folders: what the fleet model,
+//! Kustomize and every rule read. Hidden files and folders (`.github`,
+//! `.archive`, `.sops.yaml`) and env files (`*.env`, `.env`) are committed
+//! too, and a credential in them leaks all the same, so they are listed apart,
+//! for `plaintext-secret` alone. Both lists are sorted by path, so everything
 //! downstream is independent of thread scheduling.
 
 use std::path::{Path, PathBuf};
@@ -21,22 +27,39 @@ pub struct Discovered {
     pub size: u64,
 }
 
+/// The files of one walk: manifests, and files only the secret scan reads.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub manifests: Vec<Discovered>,
+    /// YAML files in hidden files or folders, and env files anywhere.
+    pub secret_scan_only: Vec<Discovered>,
+}
+
 /// True for the files fleet-lint reads as manifests.
 pub fn is_manifest_name(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
 }
 
-/// Walks `root` with `threads` threads and returns its manifests sorted by path.
-pub fn discover(root: &Path, threads: usize) -> std::io::Result<Vec<Discovered>> {
+/// True for env files (`KEY=value` lines): `.env`, `.env.local`, `app.env`.
+pub fn is_env_name(name: &str) -> bool {
+    name.ends_with(".env") || name == ".env" || name.starts_with(".env.")
+}
+
+/// Walks `root` with `threads` threads; both lists sorted by path.
+pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
     let canonical_root = root.canonicalize()?;
     let found = Mutex::new(Vec::new());
     let walker = WalkBuilder::new(&canonical_root)
         .threads(threads)
         .follow_links(true)
         .require_git(false)
+        .hidden(false)
         .filter_entry({
             let root = canonical_root.clone();
-            move |entry| !entry.path_is_symlink() || stays_inside(entry.path(), &root)
+            move |entry| {
+                entry.file_name() != ".git"
+                    && (!entry.path_is_symlink() || stays_inside(entry.path(), &root))
+            }
         })
         .build_parallel();
     walker.run(|| {
@@ -50,7 +73,7 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Vec<Discovered>>
             let is_file = entry.file_type().is_some_and(|t| t.is_file());
             let name = entry.file_name().to_string_lossy();
             if is_file
-                && is_manifest_name(&name)
+                && (is_manifest_name(&name) || is_env_name(&name))
                 && let Some(rel_path) = relative_path(entry.path(), root)
                 && let Ok(mut found) = found.lock()
             {
@@ -68,7 +91,17 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Vec<Discovered>>
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     found.sort();
     found.dedup_by(|a, b| a.rel_path == b.rel_path);
-    Ok(found)
+    let (manifests, secret_scan_only) = found.into_iter().partition(is_manifest);
+    Ok(Discovery {
+        manifests,
+        secret_scan_only,
+    })
+}
+
+/// A YAML file with no hidden file or folder on its path.
+fn is_manifest(file: &Discovered) -> bool {
+    let name = file.rel_path.rsplit('/').next().unwrap_or("");
+    is_manifest_name(name) && !file.rel_path.split('/').any(|part| part.starts_with('.'))
 }
 
 fn stays_inside(path: &Path, root: &Path) -> bool {

@@ -218,10 +218,18 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
             .cloned()
             .chain(config.schema_dirs.iter().map(|dir| root.join(dir)))
             .collect();
-        let mut files =
+        let mut discovery =
             discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
-        // Rule files are read as rules (policy::load_user_policies), not as manifests.
-        files.retain(|f| !config.exclude.matches(&f.rel_path) && !config.is_rule_file(&f.rel_path));
+        // Rule files are read as rules (policy::load_user_policies) and the
+        // config as the config, not as manifests.
+        let linted = |f: &discover::Discovered| {
+            !config.exclude.matches(&f.rel_path)
+                && !config.is_rule_file(&f.rel_path)
+                && f.rel_path != config::CONFIG_FILE
+        };
+        discovery.manifests.retain(linted);
+        discovery.secret_scan_only.retain(linted);
+        let files = discovery.manifests;
         let load_options = LoadOptions {
             max_file_size: options
                 .max_file_size
@@ -242,6 +250,7 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         enter(Stage::Resolve);
         let builds = resolve_every_kustomization(&mut resolver);
         let (mut loaded, resolve_findings) = resolver.finish();
+        loaded.load_secret_scan_only(&discovery.secret_scan_only, &load_options);
         timings.resolve_rest = lap();
         enter(Stage::Rules);
         let (policies, policy_findings) =

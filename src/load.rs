@@ -2,7 +2,7 @@
 //! it into spanned YAML trees. Every problem with a file (too large, unreadable,
 //! binary, not UTF-8, not YAML, empty) becomes a finding here; nothing panics.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -36,6 +36,8 @@ pub struct Loaded {
     pub files: Vec<LoadedFile>,
     pub findings: Vec<Finding>,
     by_path: HashMap<String, FileId>,
+    /// Files read only by the secret scan (see [`Loaded::load_secret_scan_only`]).
+    secret_scan_only: HashSet<FileId>,
 }
 
 /// Why a file has no YAML content to parse.
@@ -114,6 +116,44 @@ impl Loaded {
         self.push(source, parsed, findings)
     }
 
+    /// Reads the files only the secret scan reads (hidden folders, env files;
+    /// see [`crate::discover`]), after the fleet model and every build are
+    /// done, so no stage before the rules sees them. A file a build already
+    /// read keeps its place. YAML files are parsed; the rest is kept as text.
+    /// Their load problems are not reported: they are not manifests, and a
+    /// broken workflow file is not the fleet's concern.
+    pub fn load_secret_scan_only(&mut self, files: &[Discovered], options: &LoadOptions) {
+        let fresh: Vec<&Discovered> = files
+            .iter()
+            .filter(|f| self.find(&f.rel_path).is_none())
+            .collect();
+        // Pushed in order below, so file `i` gets the `i`-th id after the store's end.
+        let first = self.store.len();
+        let outcomes: Vec<(SourceFile, LoadedFile)> = fresh
+            .par_iter()
+            .enumerate()
+            .map(|(i, file)| {
+                let id = FileId((first + i) as u32);
+                match read_source(file, options.max_file_size) {
+                    Ok(source) if crate::discover::is_manifest_name(file_name(&file.rel_path)) => {
+                        let parsed = load_yaml(id, &source, options.yaml);
+                        (source, parsed)
+                    }
+                    Ok(source) | Err((source, _)) => (source, LoadedFile::default()),
+                }
+            })
+            .collect();
+        for (source, parsed) in outcomes {
+            let id = self.push(source, parsed, Vec::new());
+            self.secret_scan_only.insert(id);
+        }
+    }
+
+    /// Whether `id` is read only by the secret scan (not a manifest of the fleet).
+    pub fn is_secret_scan_only(&self, id: FileId) -> bool {
+        self.secret_scan_only.contains(&id)
+    }
+
     fn push(&mut self, source: SourceFile, parsed: LoadedFile, findings: Vec<Finding>) -> FileId {
         let path = source.path.to_string();
         let id = self.store.add(source);
@@ -185,6 +225,10 @@ fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Fin
             "file is not valid UTF-8 text (invalid byte sequence here)",
         ),
     }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// `flux bootstrap` writes these; reference fleets commit them empty on purpose.

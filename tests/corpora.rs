@@ -14,11 +14,16 @@
 //! files. `tenant-alert-coverage`: d1-fleet and flux2-multi-tenancy define no
 //! Alert at all (nor do the repositories their tenants sync from), so their
 //! tenant Kustomizations page nobody: true by the rule contract.
-//! `plaintext-secret` on xunholy: a rendered Cilium manifest
-//! (`talos/integrations/cilium/cilium.yaml`) commits three Secrets in clear,
-//! with the CA and TLS private keys (`ca.key`, `tls.key`); the certificates
-//! beside them count too, as the contract says "any non-empty value". The 26
-//! SOPS-encrypted documents of xunholy and 32 of toboshii are not reported.
+//! `plaintext-secret`, each judged by hand: on xunholy a rendered Cilium
+//! manifest (`talos/integrations/cilium/cilium.yaml`) commits the CA's and two
+//! TLS private keys (`ca.key`, `tls.key`) base64-encoded (errors; the
+//! certificates beside them are public material, not reported), and an
+//! archived HelmRelease (`.archive/kubernetes/vmangos/app/helmrelease.yaml`,
+//! in a hidden folder no cluster applies) sets `MARIADB_PASSWORD: mangos`, a
+//! default password deployed as written (warning); on d2-infra the
+//! kube-prometheus-stack HelmRelease sets Grafana's `adminPassword: flux`
+//! (warning). The 26 SOPS-encrypted documents of xunholy and 32 of toboshii
+//! are not reported.
 //! `deprecated-api`: every hit is a Flux API version removed by Flux 2.7-2.9
 //! (HelmRelease v2beta1, Kustomization v1beta2, sources v1beta1/v1beta2, ...) in
 //! the older repositories. `dangling-reference` (warning): toboshii's
@@ -32,8 +37,8 @@
 //! `tenant-cross-namespace-ref` or `tenant-target-namespace` finding: their
 //! tenants' content comes from other repositories (flux2-multi-tenancy,
 //! d1-fleet) or they have no tenants. Apart from
-//! that, the Flux team's and ControlPlane's reference fleets have no warning or
-//! error.
+//! that and d2-infra's Grafana password, the Flux team's and ControlPlane's
+//! reference fleets have no warning or error.
 
 mod common;
 
@@ -56,7 +61,10 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
         "controlplaneio-fluxcd__d2-fleet",
         &[("external-source:info", 1), ("unreachable:info", 1)],
     ),
-    ("controlplaneio-fluxcd__d2-infra", &[]),
+    (
+        "controlplaneio-fluxcd__d2-infra",
+        &[("plaintext-secret:warning", 1)],
+    ),
     (
         "fluxcd__flux2-kustomize-helm-example",
         &[("external-source:info", 2), ("unreachable:info", 1)],
@@ -96,7 +104,8 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
             ("empty-file:info", 1),
             ("kustomize-missing-ref:error", 9),
             ("kustomize-not-evaluated:info", 4),
-            ("plaintext-secret:error", 8),
+            ("plaintext-secret:error", 3),
+            ("plaintext-secret:warning", 1),
         ],
     ),
 ];

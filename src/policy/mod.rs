@@ -278,6 +278,9 @@ pub fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
     }
     if !on_files.is_empty() {
         for (id, source) in ctx.store().iter() {
+            if ctx.loaded.is_secret_scan_only(id) {
+                continue;
+            }
             let documents = ctx
                 .files()
                 .get(id.0 as usize)

@@ -257,7 +257,7 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "plaintext-secret",
         severity: Severity::Error,
-        summary: "A credential committed in clear text (Secret, secretGenerator, webhook URL, key shapes)",
+        summary: "A credential committed in clear text (Secret, generators, env files, webhook URLs, token formats, credential-named keys, embedded config), hidden folders included",
         doc: rule_doc!("plaintext-secret"),
         security: true,
     },

@@ -117,7 +117,7 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     }
     for (id, file) in ctx.files().iter().enumerate() {
         let id = FileId(id as u32);
-        if reached(&id) || built.contains(&id) {
+        if reached(&id) || built.contains(&id) || ctx.loaded.is_secret_scan_only(id) {
             continue;
         }
         for document in &file.documents {
@@ -146,7 +146,9 @@ fn kinds_flux_patches(ctx: &RuleContext) -> HashSet<String> {
     let flux_kustomizations = ctx
         .files()
         .iter()
-        .flat_map(|file| &file.documents)
+        .enumerate()
+        .filter(|(id, _)| !ctx.loaded.is_secret_scan_only(FileId(*id as u32)))
+        .flat_map(|(_, file)| &file.documents)
         .map(|document| &document.root)
         .filter(|root| {
             root.get("kind").and_then(Node::as_str) == Some("Kustomization")

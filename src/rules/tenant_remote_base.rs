@@ -51,7 +51,9 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
 fn tenant_kustomizations(ctx: &RuleContext) -> BTreeSet<(FileId, String)> {
     let mut out = BTreeSet::new();
     for (id, file) in ctx.store().iter() {
-        if !KUSTOMIZATION_FILES.contains(&paths::file_name(&file.path)) {
+        if ctx.loaded.is_secret_scan_only(id)
+            || !KUSTOMIZATION_FILES.contains(&paths::file_name(&file.path))
+        {
             continue;
         }
         if let Some(named) = ctx.config.tenants.iter().find(|t| t.owns_path(&file.path)) {
