@@ -108,3 +108,51 @@ fn encrypted_referenced_and_placeholder_values_pass() {
     assert_eq!(code, 0);
     assert_eq!(report["findings"], Value::Array(Vec::new()));
 }
+
+/// A credential committed where no cluster looks (a hidden folder, a file no
+/// kustomization lists) is reported all the same, and the message says that
+/// no cluster applies the file; one that a cluster applies carries no such note.
+#[test]
+fn credentials_no_cluster_applies_are_reported_and_say_so() {
+    let fleet = common::scratch_copy("example-fleet");
+    let secret = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: team-a\nstringData:\n  password: Wq9-rT3zL-{name}\n"
+        )
+    };
+    let archived = fleet.path().join(".archive/old-app");
+    std::fs::create_dir_all(&archived).expect("mkdir");
+    std::fs::write(archived.join("secret.yaml"), secret("archived")).expect("write");
+    std::fs::write(
+        fleet.path().join("tenants/stray-secret.yaml"),
+        secret("stray"),
+    )
+    .expect("write");
+    let (_, report) = lint_json(fleet.path(), &[]);
+    let message = |path: &str| -> String {
+        common::findings_in(&report, path)
+            .iter()
+            .find(|f| f["rule"] == "plaintext-secret")
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let note = " (no cluster applies this file, but it is committed)";
+    for path in [".archive/old-app/secret.yaml", "tenants/stray-secret.yaml"] {
+        assert!(message(path).ends_with(note), "{path}: {}", message(path));
+    }
+    let applied: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"] == "plaintext-secret"
+                && f["path"] == "infrastructure/notifications/providers.yaml"
+        })
+        .filter_map(|f| f["message"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !applied.is_empty() && applied.iter().all(|m| !m.contains(note)),
+        "{applied:?}"
+    );
+}

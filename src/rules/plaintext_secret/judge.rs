@@ -133,9 +133,18 @@ pub fn is_public_material(value: &str) -> bool {
     lines.all(|l| SSH_PUBLIC_LINE.is_match(l) || AGE_RECIPIENT.is_match(l))
 }
 
+/// Compiles a table of (pattern, what it finds); the unit tests check that
+/// every pattern compiles, so none is dropped here unnoticed.
+fn compile(table: &[(&str, &'static str)]) -> Vec<(Regex, &'static str)> {
+    table
+        .iter()
+        .filter_map(|(pattern, what)| Regex::new(pattern).ok().map(|r| (r, *what)))
+        .collect()
+}
+
 /// Well-known credential formats, found anywhere in a value.
 static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
+    compile(&[
         (
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
             "a private key",
@@ -170,10 +179,7 @@ static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
             "a JSON Web Token",
         ),
-    ]
-    .into_iter()
-    .filter_map(|(pattern, what)| Regex::new(pattern).ok().map(|r| (r, what)))
-    .collect()
+    ])
 });
 
 /// A known credential format in `text`: what it is and the matched text. A
@@ -196,7 +202,7 @@ pub fn shape(text: &str) -> Option<(&'static str, &str)> {
 
 /// Credentials a URL can carry: (pattern, what, the capture group holding the secret).
 static URL_CREDENTIALS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
+    compile(&[
         (
             r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<secret>[^/\s@]+)@",
             "a user:password URL",
@@ -217,10 +223,7 @@ static URL_CREDENTIALS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
             r"[?&](?:token|key|sig|access_token|api_key|apikey|password)=(?P<secret>[^&\s]{8,})",
             "a token in the query string",
         ),
-    ]
-    .into_iter()
-    .filter_map(|(pattern, what)| Regex::new(pattern).ok().map(|r| (r, what)))
-    .collect()
+    ])
 });
 
 /// The credential a URL in `text` carries, if any: what it is and the secret
