@@ -171,6 +171,51 @@ impl Finding {
     }
 }
 
+/// Makes every finding mask the secrets that any finding about the same
+/// files registered, wherever its own texts quote them: a policy whose
+/// message interpolates `{{request.object.spec.url}}`, or a pattern's help
+/// that shows the value it found, then masks the credential
+/// `plaintext-secret` found there. Run on every finding of a run before
+/// users' decisions drop any, so turning a rule off or suppressing a finding
+/// does not unmask what it found. Shared by file, so a short password
+/// (`flux`) is not masked in every other message of the run.
+pub fn share_secrets(findings: &mut [Finding]) {
+    let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<Box<str>>> =
+        std::collections::HashMap::new();
+    for finding in findings.iter() {
+        if !finding.secrets.is_empty() {
+            let secrets = by_file.entry(finding.span.file).or_default();
+            secrets.extend(finding.secrets.iter().cloned());
+        }
+    }
+    if by_file.is_empty() {
+        return;
+    }
+    for secrets in by_file.values_mut() {
+        secrets.sort();
+        secrets.dedup();
+    }
+    for finding in findings.iter_mut() {
+        let files: Vec<_> = std::iter::once(finding.span.file)
+            .chain(finding.related.iter().map(|r| r.span.file))
+            .collect();
+        for secret in files.iter().filter_map(|f| by_file.get(f)).flatten() {
+            if !finding.secrets.contains(secret) && finding.quotes(secret) {
+                finding.secrets.push(secret.clone());
+            }
+        }
+    }
+}
+
+impl Finding {
+    /// Whether the message, the help or a related message holds `text`.
+    fn quotes(&self, text: &str) -> bool {
+        self.message.contains(text)
+            || self.help.as_deref().is_some_and(|h| h.contains(text))
+            || self.related.iter().any(|r| r.message.contains(text))
+    }
+}
+
 /// `text` with every secret overwritten by `*`, byte for byte, so that offsets
 /// into it stay valid (for source snippets, which show neighbouring lines: pass
 /// every secret of the run, not only the finding's own).

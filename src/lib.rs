@@ -271,6 +271,7 @@ pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
         findings.extend(outcome.findings);
         timings.schema = outcome.schema_time;
         let schema_coverage = outcome.schema_coverage;
+        diag::share_secrets(&mut findings);
         let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
         sort_findings(&mut findings, &loaded);
         if let Some(selection) = &options.only_in {

@@ -227,25 +227,40 @@ impl Policy {
         )
     }
 
+    /// The message with each `{{...}}` replaced, in one pass from left to
+    /// right: a substituted value is never read again, so a value that itself
+    /// holds `{{...}}` (an object named `{{request.object.metadata.name}}`)
+    /// is printed as it is, not expanded forever.
     fn render(&self, subject: &Subject) -> String {
-        let tenant = subject.owner().and_then(Owner::tenant);
-        let mut text = self
-            .message
-            .replace("{{object}}", &subject.meta().describe())
-            .replace("{{tenant}}", tenant.unwrap_or("the platform"));
-        while let Some(start) = text.find("{{") {
-            let Some(len) = text[start..].find("}}") else {
+        let mut out = String::with_capacity(self.message.len());
+        let mut rest = self.message.as_str();
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start..].find("}}") else {
                 break;
             };
-            let expr = text[start + 2..start + len].trim().to_string();
-            let value = deny::values(&expr, subject.node)
-                .first()
-                .and_then(|n| n.as_str())
-                .unwrap_or("")
-                .to_string();
-            text.replace_range(start..start + len + 2, &value);
+            out.push_str(&rest[..start]);
+            out.push_str(&value_of(rest[start + 2..start + len].trim(), subject));
+            rest = &rest[start + len + 2..];
         }
-        text
+        out.push_str(rest);
+        out
+    }
+}
+
+/// What `{{expr}}` stands for: the object, its tenant, or a field.
+fn value_of(expr: &str, subject: &Subject) -> String {
+    match expr {
+        "object" => subject.meta().describe(),
+        "tenant" => subject
+            .owner()
+            .and_then(Owner::tenant)
+            .unwrap_or("the platform")
+            .to_string(),
+        _ => deny::values(expr, subject.node)
+            .first()
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_string(),
     }
 }
 

@@ -1,0 +1,117 @@
+//! Hostile and careless input (`fixtures/hostile`, and edits of scratch
+//! copies): each case ends, in bounded time, with the named diagnostic, and
+//! never shows a secret.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{fixture, fleet_lint, lint_json};
+
+/// The credentials of `fixtures/hostile/policy-leak`.
+const POLICY_LEAK_SECRETS: [&str; 2] = ["S3cr3t-Robot-Pw9", "Tk-9f8e7d6c5b4a3928"];
+
+/// Users' rules whose messages interpolate a credential URL and a Secret's
+/// token, and a pattern whose help shows the value it found: every format,
+/// the report file and the baseline come out masked, also when the user has
+/// turned `plaintext-secret` off (which drops the findings that found them).
+#[test]
+fn policy_findings_never_show_the_credentials_they_quote() {
+    let dir = fixture("hostile/policy-leak");
+    let (_, report) = lint_json(&dir, &[]);
+    let message = |rule: &str| -> String {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| format!("{} | {}", f["message"], f["help"]))
+            .unwrap_or_default()
+    };
+    assert!(
+        message("house/https-charts").contains("not http://robot:********@charts.example.com"),
+        "{}",
+        message("house/https-charts")
+    );
+    assert!(message("house/labelled-secrets").contains("Secret with token ******** has"));
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let off = scratch.path().join("off.yaml");
+    std::fs::write(
+        &off,
+        "rules:\n  paths: [rules]\n  severity:\n    plaintext-secret: off\n",
+    )
+    .expect("write");
+    let off = off.to_string_lossy().into_owned();
+    let report_file = scratch.path().join("report.sarif");
+    let baseline = scratch.path().join("baseline.json");
+    let runs: Vec<Vec<String>> = ["human", "json", "sarif", "github", "junit", "markdown"]
+        .iter()
+        .flat_map(|format| {
+            [
+                vec!["--format".into(), format.to_string()],
+                vec![
+                    "--format".into(),
+                    format.to_string(),
+                    "--config".into(),
+                    off.clone(),
+                ],
+            ]
+        })
+        .chain([
+            vec![
+                "--format".into(),
+                "sarif".into(),
+                "-o".into(),
+                report_file.to_string_lossy().into_owned(),
+            ],
+            vec![
+                "--write-baseline".into(),
+                baseline.to_string_lossy().into_owned(),
+            ],
+        ])
+        .collect();
+    for args in runs {
+        let output = fleet_lint().arg(&dir).args(&args).output().expect("runs");
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        for file in [&report_file, &baseline] {
+            text.push_str(&std::fs::read_to_string(file).unwrap_or_default());
+        }
+        assert!(text.contains("house/"), "{args:?} reports the users' rules");
+        for secret in POLICY_LEAK_SECRETS {
+            assert!(!text.contains(secret), "{args:?} shows {secret}");
+        }
+    }
+}
+
+/// A value that itself holds `{{...}}` is printed as written, not expanded
+/// again: a HelmRelease named `{{request.object.metadata.name}}` once made the
+/// built-in `tenant-service-account` message loop forever.
+#[test]
+fn a_template_in_a_value_is_not_expanded_again() {
+    let fleet = common::scratch_copy("example-fleet");
+    let name = "{{request.object.metadata.name}}";
+    common::edit(
+        &fleet.path().join("tenants/team-b/base/redis.yaml"),
+        "  name: redis\n",
+        &format!("  name: \"{name}\"\n"),
+    );
+    let output = fleet_lint()
+        .arg(fleet.path())
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let messages: Vec<&str> = common::findings_in(&report, "tenants/team-b/base/redis.yaml")
+        .iter()
+        .filter(|f| f["rule"] == "tenant-service-account")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with(&format!("HelmRelease team-b/{name} of tenant team-b"))),
+        "{messages:?}"
+    );
+}
