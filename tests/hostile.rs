@@ -115,3 +115,68 @@ fn a_template_in_a_value_is_not_expanded_again() {
         "{messages:?}"
     );
 }
+
+/// A linear overlay chain 7 000 levels deep (`o0 -> o1 -> ...`, each
+/// `resources: [../oN+1]`) once overflowed the stack (SIGABRT, no report) in
+/// lint, `build` and `graph`. Nesting is now bounded: the entry that would go
+/// past the budget is a `limit-exceeded` finding, and every command ends.
+#[test]
+fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for level in 0..7000 {
+        let folder = dir.path().join(format!("o{level}"));
+        std::fs::create_dir(&folder).expect("mkdir");
+        let next = if level < 6999 {
+            format!("  - ../o{}\n", level + 1)
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            folder.join("kustomization.yaml"),
+            format!("resources:\n  - cm.yaml\n{next}"),
+        )
+        .expect("write");
+        std::fs::write(
+            folder.join("cm.yaml"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{level}\n"),
+        )
+        .expect("write");
+    }
+    let output = fleet_lint()
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let first = common::findings_in(&report, "o99/kustomization.yaml");
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0]["rule"], "limit-exceeded");
+    assert_eq!(first[0]["line"], 3);
+    assert_eq!(
+        first[0]["message"],
+        "kustomizations nest more than 100 levels deep here; `o100` and what it includes were not resolved"
+    );
+    let build = fleet_lint()
+        .arg("build")
+        .arg(dir.path().join("o0"))
+        .arg("--root")
+        .arg(dir.path())
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs");
+    let printed = String::from_utf8_lossy(&build.stdout);
+    assert_eq!(printed.matches("kind: ConfigMap").count(), 100);
+    assert!(String::from_utf8_lossy(&build.stderr).contains("warning[limit-exceeded]"));
+    let graph = fleet_lint()
+        .arg("graph")
+        .arg(dir.path())
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs");
+    assert!(
+        graph.status.code().is_some(),
+        "graph ends with an exit code: {graph:?}"
+    );
+}

@@ -555,6 +555,18 @@ impl Resolver {
         match self.kind(&path) {
             Kind::File => Some(Target::File(path)),
             Kind::Dir => {
+                if self.stack.len() >= MAX_INCLUDE_DEPTH {
+                    self.report(Finding::new(
+                        "limit-exceeded",
+                        Severity::Warning,
+                        item.span,
+                        format!(
+                            "kustomizations nest more than {MAX_INCLUDE_DEPTH} levels deep here; `{}` and what it includes were not resolved",
+                            display_dir(&path)
+                        ),
+                    ));
+                    return None;
+                }
                 if let Some(start) = self.stack.iter().position(|d| paths::contains(&path, d)) {
                     let cycle: Vec<&str> = self.stack[start..]
                         .iter()
@@ -817,6 +829,10 @@ impl Resolver {
         )
     }
 }
+
+/// How deep kustomizations may nest (`rules/limit-exceeded.md`): real fleets
+/// nest a few levels; the bound keeps recursion off the end of the stack.
+pub const MAX_INCLUDE_DEPTH: usize = 100;
 
 /// The directories of the loaded files that are kustomization files, sorted.
 pub fn kustomization_dirs(loaded: &Loaded) -> Vec<String> {

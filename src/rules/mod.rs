@@ -178,6 +178,13 @@ pub static BUILTIN_RULES: &[RuleInfo] = &[
         security: false,
     },
     RuleInfo {
+        id: "limit-exceeded",
+        severity: Severity::Warning,
+        summary: "The repository exceeds one of the budgets that bound fleet-lint's work; the part beyond it was not linted",
+        doc: rule_doc!("limit-exceeded"),
+        security: false,
+    },
+    RuleInfo {
         id: "file-unreadable",
         severity: Severity::Error,
         summary: "A manifest file could not be read from disk",
