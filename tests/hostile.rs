@@ -180,3 +180,29 @@ fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
         "graph ends with an exit code: {graph:?}"
     );
 }
+
+/// One mapping of 100 000 keys (7 MB, under the size limit) took 53 s: the
+/// duplicate-key check scanned every earlier key. Large mappings are now
+/// indexed; a duplicate far from its first definition is still found.
+#[test]
+fn a_mapping_of_100_000_keys_is_checked_in_linear_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("  key-{i:06}: \"value-{i:06}\"\n"));
+    }
+    text.push_str("  key-000007: \"again\"\n");
+    std::fs::write(dir.path().join("big.yaml"), text).expect("write");
+    let output = fleet_lint()
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let findings = common::findings_in(&report, "big.yaml");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "yaml-syntax");
+    assert_eq!(findings[0]["line"], 100_006);
+    assert_eq!(findings[0]["message"], "duplicate mapping key `key-000007`");
+}

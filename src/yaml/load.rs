@@ -61,7 +61,47 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         pending_key: Option<Node>,
+        /// Where each scalar key is in `entries`, once the mapping is large
+        /// enough for a scan per key to cost (see [`ScalarKeys`]).
+        keys: ScalarKeys,
     },
+}
+
+/// Finds an earlier scalar key of a mapping: a scan while the mapping is
+/// small, a hash index past [`ScalarKeys::SCAN_UP_TO`] keys, so a mapping of
+/// 100 000 keys is checked for duplicates in linear time.
+#[derive(Default)]
+struct ScalarKeys {
+    index: Option<HashMap<Box<str>, usize>>,
+}
+
+impl ScalarKeys {
+    const SCAN_UP_TO: usize = 32;
+
+    /// The entry of `entries` whose key is `text`, if any.
+    fn find<'e>(&self, entries: &'e [Entry], text: &str) -> Option<&'e Entry> {
+        match &self.index {
+            Some(index) => index.get(text).map(|&i| &entries[i]),
+            None => entries.iter().find(|e| e.key.as_str() == Some(text)),
+        }
+    }
+
+    /// Records that `entries[at]` has just been added.
+    fn added(&mut self, entries: &[Entry], at: usize) {
+        if let Some(index) = &mut self.index {
+            if let Some(text) = entries[at].key.as_str() {
+                index.entry(text.into()).or_insert(at);
+            }
+        } else if entries.len() > Self::SCAN_UP_TO {
+            let mut index = HashMap::with_capacity(entries.len() * 2);
+            for (i, entry) in entries.iter().enumerate() {
+                if let Some(text) = entry.key.as_str() {
+                    index.entry(text.into()).or_insert(i);
+                }
+            }
+            self.index = Some(index);
+        }
+    }
 }
 
 struct Builder<'a> {
@@ -185,6 +225,7 @@ impl Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     pending_key: None,
+                    keys: ScalarKeys::default(),
                 },
                 start,
             )?,
@@ -285,12 +326,14 @@ impl Builder<'_> {
             Some(Frame::Map {
                 entries,
                 pending_key,
+                keys,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
-                    let duplicate = duplicate_of(entries, &key);
+                    let duplicate = duplicate_of(keys, entries, &key);
                     entries.push(Entry { key, value: node });
+                    keys.added(entries, entries.len() - 1);
                     if let Some(first) = duplicate {
                         self.out.errors.push(first);
                     }
@@ -302,9 +345,9 @@ impl Builder<'_> {
 }
 
 /// The error for `key` when `entries` already hold the same scalar key.
-fn duplicate_of(entries: &[Entry], key: &Node) -> Option<YamlError> {
+fn duplicate_of(keys: &ScalarKeys, entries: &[Entry], key: &Node) -> Option<YamlError> {
     let text = key.as_str()?;
-    let first = entries.iter().find(|e| e.key.as_str() == Some(text))?;
+    let first = keys.find(entries, text)?;
     if text == "<<" {
         return None;
     }
