@@ -272,11 +272,7 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
     if let Some(rules) = root.get("rules") {
         reader.keys(rules, &["severity", "paths"])?;
         config.severity = severity_overrides(rules)?;
-        config.rule_paths = reader
-            .texts(rules, "paths")?
-            .iter()
-            .map(|dir| relative(dir).to_string())
-            .collect();
+        config.rule_paths = reader.dirs_inside_root(rules, "paths")?;
     }
     config.exclude = reader.globs(root, "exclude")?;
     if let Some(secrets) = root.get("secrets") {
@@ -301,9 +297,9 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
     if let Some(schemas) = root.get("schemas") {
         reader.keys(schemas, &["dirs"])?;
         config.schema_dirs = reader
-            .texts(schemas, "dirs")?
-            .iter()
-            .map(|dir| relative(dir).into())
+            .dirs_inside_root(schemas, "dirs")?
+            .into_iter()
+            .map(Into::into)
             .collect();
     }
     if let Some(limits) = root.get("limits") {
@@ -410,6 +406,28 @@ impl Reader {
                     located(
                         &item.span.start,
                         &format!("`{key}` must be a list of strings"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A list of directories relative to the linted root, normalised; one
+    /// that is absolute or climbs out of the root is an error. The config
+    /// comes with the repository (in a pull-request check, from the pull
+    /// request's author), so what it names stays inside the repository; a
+    /// path given on the command line (`--schema-dir`) may be anywhere.
+    fn dirs_inside_root(&self, node: &Node, key: &str) -> Result<Vec<String>, String> {
+        let items = self.list(node, key)?;
+        let dirs = self.texts(node, key)?;
+        items
+            .iter()
+            .zip(dirs)
+            .map(|(item, dir)| {
+                crate::kustomize::paths::join("", relative(&dir)).map_err(|_| {
+                    located(
+                        &item.span.start,
+                        &format!("`{dir}` is outside the repository; paths in {CONFIG_FILE} stay inside the linted root"),
                     )
                 })
             })

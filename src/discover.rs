@@ -104,7 +104,8 @@ fn is_manifest(file: &Discovered) -> bool {
     is_manifest_name(name) && !file.rel_path.split('/').any(|part| part.starts_with('.'))
 }
 
-fn stays_inside(path: &Path, root: &Path) -> bool {
+/// Whether `path`, symbolic links resolved, is under the canonical `root`.
+pub(crate) fn stays_inside(path: &Path, root: &Path) -> bool {
     path.canonicalize()
         .is_ok_and(|target| target.starts_with(root))
 }

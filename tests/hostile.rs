@@ -206,3 +206,58 @@ fn a_mapping_of_100_000_keys_is_checked_in_linear_time() {
     assert_eq!(findings[0]["line"], 100_006);
     assert_eq!(findings[0]["message"], "duplicate mapping key `key-000007`");
 }
+
+/// The config comes with the repository (in a pull-request check, from the
+/// pull request's author): the paths it names stay inside the linted root,
+/// and a symbolic link in a rules folder is not followed out of it. Pointing
+/// `rules.paths` at a file outside once printed its `api_password`; a link to
+/// `/etc/passwd` printed that file line by line.
+#[cfg(unix)]
+#[test]
+fn config_paths_and_rule_links_stay_inside_the_repository() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        outside.path().join("creds.yaml"),
+        "api_password: Outside-Pw-4242\n",
+    )
+    .expect("write");
+    let fleet = common::clean_fleet();
+    let config = fleet.path().join(".fleet-lint.yaml");
+    let outside_dir = outside.path().to_string_lossy().into_owned();
+    for (setting, shown) in [
+        ("rules:\n  paths: [../../outside]\n", "../../outside"),
+        (
+            &format!("rules:\n  paths: [\"{outside_dir}\"]\n") as &str,
+            &outside_dir as &str,
+        ),
+        ("schemas:\n  dirs: [schemas/../../x]\n", "schemas/../../x"),
+    ] {
+        std::fs::write(&config, setting).expect("write");
+        let output = fleet_lint().arg(fleet.path()).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{setting}: {stderr}");
+        assert!(
+            stderr.contains(&format!("`{shown}` is outside the repository")),
+            "{setting}: {stderr}"
+        );
+    }
+    std::fs::write(&config, "rules:\n  paths: [rules]\n").expect("write");
+    let rules = fleet.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    std::os::unix::fs::symlink(outside.path().join("creds.yaml"), rules.join("creds.yaml"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("/etc/passwd", rules.join("passwd.yaml")).expect("symlink");
+    std::os::unix::fs::symlink(&rules, rules.join("loop")).expect("symlink");
+    for format in ["human", "json"] {
+        let output = fleet_lint()
+            .arg(fleet.path())
+            .args(["--format", format])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(!text.contains("Outside-Pw-4242"), "{text}");
+        assert!(!text.contains("root:"), "{text}");
+        assert_eq!(output.status.code(), Some(0), "{text}");
+    }
+}

@@ -126,11 +126,26 @@ fn rule_files(root: &Path, dir: &str) -> Vec<String> {
             } else {
                 format!("{rel}/{name}")
             };
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(child),
-                Ok(_) if crate::kustomize::KUSTOMIZATION_FILES.contains(&name.as_str()) => {}
-                Ok(_) if name.ends_with(".yaml") || name.ends_with(".yml") => out.push(child),
-                _ => {}
+            // A symbolic link is read only while its target stays inside the
+            // root: a rules folder must not print a file from outside the repository.
+            // Only linked files are followed, not linked folders (a loop).
+            let (Ok(file_type), Ok(meta)) = (entry.file_type(), std::fs::metadata(entry.path()))
+            else {
+                continue;
+            };
+            if file_type.is_symlink()
+                && (meta.is_dir() || !crate::discover::stays_inside(&entry.path(), root))
+            {
+                continue;
+            }
+            if meta.is_dir() {
+                stack.push(child);
+            } else if !meta.is_file()
+                || crate::kustomize::KUSTOMIZATION_FILES.contains(&name.as_str())
+            {
+                // FIFOs and devices are never read; kustomization files are not rules.
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                out.push(child);
             }
         }
     }
