@@ -58,8 +58,10 @@ pub fn render(findings: &[Finding], store: &SourceStore) -> String {
 
 /// Reads the baseline at `path`.
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path)
+    let bytes = crate::load::read_bounded(path, 256 * 1024 * 1024)
         .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("the baseline {} is not UTF-8 text", path.display()))?;
     let file: BaselineFile = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not a fleet-lint baseline: {e}", path.display()))?;
     if file.version != VERSION {

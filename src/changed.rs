@@ -88,7 +88,7 @@ impl ChangedFiles {
         }
         let answer = match self.at_revision.get(path) {
             None => true,
-            Some(blob) => std::fs::read(self.root.join(path))
+            Some(blob) => crate::load::read_bounded(&self.root.join(path), u64::MAX)
                 .ok()
                 .and_then(|bytes| {
                     gix::objs::compute_hash(self.hash_kind, gix::objs::Kind::Blob, &bytes).ok()

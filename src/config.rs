@@ -198,18 +198,22 @@ impl Config {
 /// Reads `ROOT/.fleet-lint.yaml`; the defaults when there is none.
 pub fn load_config(root: &Path) -> Result<Config, String> {
     let path = root.join(CONFIG_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-        Err(e) => return Err(format!("cannot read {CONFIG_FILE}: {e}")),
-    };
-    parse_config(&text)
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(Config::default());
+    }
+    parse_config(&read_config(&path).map_err(|e| format!("cannot read {CONFIG_FILE}: {e}"))?)
+}
+
+/// A config file's text: a regular file of at most 1 MiB, UTF-8.
+fn read_config(path: &Path) -> Result<String, String> {
+    let bytes =
+        crate::load::read_bounded(path, 1024 * 1024).map_err(|problem| problem.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// Reads the config file at `path` (which must exist).
 pub fn load_config_file(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_config(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse_config(&text)
 }
 

@@ -164,19 +164,62 @@ impl Loaded {
     }
 }
 
+/// Why [`read_bounded`] read nothing.
+#[derive(Debug)]
+pub enum ReadProblem {
+    /// A FIFO, socket or device: reading one could block or never end.
+    NotAFile,
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadProblem::NotAFile => {
+                f.write_str("not a regular file (a FIFO, socket or device), so it was not read")
+            }
+            ReadProblem::TooLarge(size) => write!(f, "{size} bytes, over the size limit"),
+            ReadProblem::Io(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+/// The bytes of the regular file at `path`, at most `max_size` of them. Every
+/// file fleet-lint reads comes through here: a FIFO is refused before it is
+/// opened (opening one blocks until a writer comes), and a file that grows
+/// past the limit while it is read (`/dev/zero` behind a link) stops there.
+pub fn read_bounded(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, ReadProblem> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(ReadProblem::Io)?;
+    if !meta.is_file() {
+        return Err(ReadProblem::NotAFile);
+    }
+    if meta.len() > max_size {
+        return Err(ReadProblem::TooLarge(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadProblem::Io)?;
+    if bytes.len() as u64 > max_size {
+        return Err(ReadProblem::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// The file's text, or why there is none (with a stand-in source for the finding).
 fn read_source(file: &Discovered, max_size: u64) -> Result<SourceFile, (SourceFile, FileProblem)> {
     let fail = |problem| Err((SourceFile::new(file.rel_path.as_str(), ""), problem));
     if file.size > max_size {
         return fail(FileProblem::TooLarge(file.size));
     }
-    let bytes = match std::fs::read(&file.abs_path) {
+    let bytes = match read_bounded(&file.abs_path, max_size) {
         Ok(bytes) => bytes,
-        Err(err) => return fail(FileProblem::Unreadable(err.to_string())),
+        Err(ReadProblem::TooLarge(size)) => return fail(FileProblem::TooLarge(size)),
+        Err(problem) => return fail(FileProblem::Unreadable(problem.to_string())),
     };
-    if bytes.len() as u64 > max_size {
-        return fail(FileProblem::TooLarge(bytes.len() as u64));
-    }
     if bytes.contains(&0) {
         return fail(FileProblem::Binary);
     }

@@ -261,3 +261,77 @@ fn config_paths_and_rule_links_stay_inside_the_repository() {
         assert_eq!(output.status.code(), Some(0), "{text}");
     }
 }
+
+/// Hangs on the file system, each now a named diagnostic: a kustomization
+/// listing `a` and `b`, two links to its own folder (once never finished);
+/// a FIFO named `*.yaml` that a kustomization lists, or that stands as the
+/// config (reading one blocks until a writer comes); a device as the config
+/// (`/dev/zero` grew memory without bound).
+#[cfg(unix)]
+#[test]
+fn links_to_itself_fifos_and_devices_end_with_a_diagnostic() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let root = fleet.path();
+    std::fs::write(
+        root.join("kustomization.yaml"),
+        "resources:\n  - a\n  - b\n  - pipe.yaml\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(".", root.join("a")).expect("symlink");
+    std::os::unix::fs::symlink(".", root.join("b")).expect("symlink");
+    let fifo = |path: &std::path::Path| {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+    };
+    fifo(&root.join("pipe.yaml"));
+    let output = fleet_lint()
+        .arg(root)
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let found: Vec<(String, u64, String)> = common::findings_in(&report, "kustomization.yaml")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            "kustomize-cycle".into(),
+            2,
+            "cycle: . -> a (kustomize refuses to build it)".into()
+        )),
+        "{found:?}"
+    );
+    let pipe = common::findings_in(&report, "pipe.yaml");
+    assert_eq!(pipe.len(), 1, "{report}");
+    assert_eq!(pipe[0]["rule"], "file-unreadable");
+    assert!(
+        pipe[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not a regular file")),
+        "{pipe:?}"
+    );
+    let config_fifo = tempfile::tempdir().expect("tempdir");
+    fifo(&config_fifo.path().join(".fleet-lint.yaml"));
+    for (dir, config) in [(config_fifo.path(), None), (root, Some("/dev/zero"))] {
+        let mut command = fleet_lint();
+        command.arg(dir).timeout(Duration::from_secs(60));
+        if let Some(config) = config {
+            command.args(["--config", config]);
+        }
+        let output = command.output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}

@@ -84,7 +84,9 @@ impl Locality {
 
 /// The `url = ...` lines of `.git/config`.
 fn git_remote_urls(root: &Path) -> Vec<String> {
-    std::fs::read_to_string(root.join(".git").join("config"))
+    crate::load::read_bounded(&root.join(".git").join("config"), 1024 * 1024)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(|text| {
             text.lines()
                 .filter_map(|line| line.trim().strip_prefix("url"))

@@ -168,6 +168,8 @@ pub struct Resolver {
     included_by: HashMap<String, Vec<Span>>,
     /// What each path is on disk, asked once (files already loaded need no syscall).
     kinds: HashMap<String, Kind>,
+    /// Real paths of the paths reached through a link (see [`Resolver::cycle_start`]).
+    real_dirs: HashMap<String, String>,
     /// Findings, each with the directory being built when it was made.
     findings: Vec<(Finding, Option<String>)>,
     reported: HashSet<(String, FileId, u32, u32)>,
@@ -191,6 +193,7 @@ impl Resolver {
             stack: Vec::new(),
             included_by: HashMap::new(),
             kinds: HashMap::new(),
+            real_dirs: HashMap::new(),
             findings: Vec::new(),
             reported: HashSet::new(),
         }
@@ -294,9 +297,34 @@ impl Resolver {
         if let Some(kind) = self.kinds.get(path) {
             return *kind;
         }
-        let kind = paths::kind(&self.root, path);
+        let (kind, real) = paths::kind(&self.root, path);
         self.kinds.insert(path.to_string(), kind);
+        if let Some(real) = real.filter(|real| real != path) {
+            self.real_dirs.insert(path.to_string(), real);
+        }
         kind
+    }
+
+    /// Where on the include stack `dir` would close a cycle: at a directory
+    /// it contains, by path, or, when `dir` goes through a symbolic link
+    /// (`a -> .`), by real path, so linked folders cannot nest without end.
+    fn cycle_start(&self, dir: &str) -> Option<usize> {
+        if let Some(start) = self.stack.iter().position(|d| paths::contains(dir, d)) {
+            return Some(start);
+        }
+        let real = self.real_dirs.get(dir)?;
+        self.stack
+            .iter()
+            .position(|d| paths::contains(real, &self.real_dir(d)))
+    }
+
+    /// The real (links resolved) root-relative path of `dir`: recorded by
+    /// [`Resolver::kind`] when it differs, so no second syscall is made.
+    fn real_dir(&self, dir: &str) -> String {
+        self.real_dirs
+            .get(dir)
+            .cloned()
+            .unwrap_or_else(|| dir.to_string())
     }
 
     /// What Flux builds for `dir`: its kustomization, or, when it has none, the
@@ -567,7 +595,7 @@ impl Resolver {
                     ));
                     return None;
                 }
-                if let Some(start) = self.stack.iter().position(|d| paths::contains(&path, d)) {
+                if let Some(start) = self.cycle_start(&path) {
                     let cycle: Vec<&str> = self.stack[start..]
                         .iter()
                         .map(|d| display_dir(d))

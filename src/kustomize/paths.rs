@@ -85,18 +85,21 @@ pub enum Kind {
     Missing,
 }
 
-pub fn kind(root: &Path, rel: &str) -> Kind {
+/// What `rel` is under the canonical `root`, and its root-relative real path
+/// (symbolic links resolved) when it exists there.
+pub fn kind(root: &Path, rel: &str) -> (Kind, Option<String>) {
     let full = root.join(rel);
     let Ok(canonical) = full.canonicalize() else {
-        return Kind::Missing;
+        return (Kind::Missing, None);
     };
     if !canonical.starts_with(root) {
-        return Kind::Missing;
+        return (Kind::Missing, None);
     }
+    let real = crate::discover::relative_path(&canonical, root);
     match std::fs::metadata(&canonical) {
-        Ok(m) if m.is_dir() => Kind::Dir,
-        Ok(_) => Kind::File,
-        Err(_) => Kind::Missing,
+        Ok(m) if m.is_dir() => (Kind::Dir, real),
+        Ok(_) => (Kind::File, real),
+        Err(_) => (Kind::Missing, None),
     }
 }
 

@@ -19,6 +19,9 @@ use jsonschema::Validator;
 use crate::source::Span;
 use crate::yaml::Node;
 
+/// The largest schema file read from `--schema-dir` or `schemas.dirs`.
+const SCHEMA_FILE_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// A schema error on an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Violation {
@@ -181,7 +184,9 @@ fn compile_file(object_type: &ObjectType, path: &Path) -> Result<Compiled, BadSc
         path: path.display().to_string(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let bytes =
+        crate::load::read_bounded(path, SCHEMA_FILE_LIMIT).map_err(|e| bad(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8 text".into()))?;
     let schema: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(format!("is not JSON: {e}")))?;
     let validator = jsonschema::options()
