@@ -98,11 +98,16 @@ fn quote(text: &str) -> String {
 }
 
 /// True when `text` can be written as a plain scalar and read back unchanged.
+/// A leading `-` followed by anything but a space or another `-` starts a
+/// plain scalar (`-1` stays a number); `---` and `...` would end a document.
 fn is_plain_safe(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
         return false;
     };
-    !"-?:,[]{}#&*!|>'\"%@` ".contains(first)
+    let dash_starts_plain = first == '-' && chars.next().is_some_and(|c| c != ' ' && c != '-');
+    (dash_starts_plain || !"-?:,[]{}#&*!|>'\"%@` ".contains(first))
+        && !text.starts_with("...")
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
         && !text.contains(" #")
@@ -117,7 +122,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_loader() {
-        let text = "a: 1\nb: \"1\"\nc: [x, {d: e, f: [g]}]\nh: {}\ni: \"x: y\"\nj: ~\nk: |\n  two\n  lines\nl: 'true'\n";
+        let text = "a: 1\nb: \"1\"\nc: [x, {d: e, f: [g]}]\nh: {}\ni: \"x: y\"\nj: ~\nk: |\n  two\n  lines\nl: 'true'\nretries: -1\nneg: -0.5\ndash: -x\nflag: --x\ndots: \"...\"\nmarker: \"---\"\nitem: \"- x\"\n";
         let source = SourceFile::new("t.yaml", text);
         let node = load_yaml(FileId(0), &source, LoadLimits::default())
             .documents
@@ -135,5 +140,6 @@ mod tests {
             node.to_json(),
             "{emitted}"
         );
+        assert!(emitted.contains("retries: -1\n"), "{emitted}");
     }
 }
