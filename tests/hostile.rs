@@ -366,3 +366,43 @@ fn the_human_format_shows_16_000_findings_of_one_file() {
         "{summary}"
     );
 }
+
+/// Raw ESC and BEL from a file's content and from a file's name once reached
+/// the human output (even with `--color never`) and the markdown and GitHub
+/// outputs, and a newline in a file name broke the layout. Control characters
+/// from the repository are now escaped (`\u{1b}`) in text, and shown as `?`
+/// in snippets.
+#[cfg(unix)]
+#[test]
+fn control_characters_from_the_repository_never_reach_the_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease # \u{1b}]0;pwned\u{7}\u{1b}[2J\nmetadata:\n  name: x\n";
+    std::fs::write(dir.path().join("a.yaml"), release).expect("write");
+    std::fs::write(dir.path().join("b\u{1b}[31m\nname.yaml"), release).expect("write");
+    for format in ["human", "markdown", "github", "junit"] {
+        let output = fleet_lint()
+            .arg(dir.path())
+            .args(["--format", format])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("deprecated-api"), "--format {format}: {text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}']),
+            "--format {format} prints a raw control character"
+        );
+        if format != "github" {
+            assert!(text.contains("b\\u{1b}[31m"), "--format {format}: {text}");
+        }
+    }
+    let human = fleet_lint().arg(dir.path()).output().expect("runs");
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("╭─[b\\u{1b}[31m\\u{a}name.yaml:1:13]"),
+        "{human}"
+    );
+    assert!(
+        human.contains("kind: HelmRelease # ?]0;pwned??[2J"),
+        "{human}"
+    );
+}

@@ -31,7 +31,8 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
 
 /// Escapes a command's message as the runner expects.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    super::printable(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

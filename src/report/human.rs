@@ -114,14 +114,14 @@ impl Report {
         for (span, message) in finding.related() {
             if span.file == finding.span.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(message.into_owned()),
+                    Some(super::printable(&message).into_owned()),
                     source_span(span),
                 ));
             } else {
                 elsewhere.push(Report::related(span, message.into_owned(), sources));
             }
         }
-        let mut message = finding.message().into_owned();
+        let mut message = super::printable(&finding.message()).into_owned();
         if !snippet_fits(file, finding.span) {
             let place = Place::of(finding.span, store);
             message.push_str(&format!(
@@ -134,7 +134,7 @@ impl Report {
             rule: finding.rule.to_string(),
             severity: finding.severity,
             message,
-            help: finding.help().map(|h| h.into_owned()),
+            help: finding.help().map(|h| super::printable(&h).into_owned()),
             source: sources.get(finding.span.file),
             labels,
             elsewhere,
@@ -142,6 +142,7 @@ impl Report {
     }
 
     fn related(span: Span, message: String, sources: &mut MaskedSources) -> Report {
+        let message = super::printable(&message).into_owned();
         Report {
             rule: String::new(),
             severity: Severity::Info,
@@ -231,10 +232,10 @@ impl<'a> MaskedSources<'a> {
         let file = self.store.get(id);
         let secrets = self.secrets;
         let windowed = self.masked.entry(id).or_insert_with(|| Windowed {
-            text: mask_source(&file.text, secrets.iter().copied()).into(),
+            text: super::printable_source(&mask_source(&file.text, secrets.iter().copied())).into(),
             file: file.clone(),
         });
-        NamedSource::new(&*file.path, windowed.clone())
+        NamedSource::new(super::printable_line(&file.path), windowed.clone())
     }
 }
 

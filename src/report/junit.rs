@@ -68,7 +68,7 @@ fn failure_text(location: &str, finding: &Finding) -> String {
 /// Text safe in XML attributes and content.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in super::printable(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -48,8 +48,8 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             out,
             "| {} | `{}` | `{}:{}` | {} |",
             finding.severity.as_str(),
-            finding.rule,
-            place.path,
+            cell(&finding.rule),
+            cell(place.path),
             place.line,
             cell(&finding.message())
         )?;
@@ -70,7 +70,8 @@ fn column(severity: Severity) -> usize {
 
 /// Text safe in a Markdown table cell (no column breaks, no HTML).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
+    super::printable(text)
+        .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace(['\n', '\r'], " ")
 }

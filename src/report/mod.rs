@@ -12,6 +12,7 @@ mod markdown;
 mod sarif;
 mod statistics;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -78,5 +79,77 @@ fn plural(count: usize, noun: &str) -> String {
         format!("{count} {noun}")
     } else {
         format!("{count} {noun}s")
+    }
+}
+
+/// `text` with every control character but line breaks and tabs written as
+/// an escape (`\u{1b}`): text from the repository (a key, a name, a value a
+/// message quotes) must not move the cursor, ring the bell or recolour the
+/// terminal.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |c| c == '\n' || c == '\t')
+}
+
+/// [`printable`] with line breaks escaped too: a file name on one line.
+pub(crate) fn printable_line(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |_| false)
+}
+
+fn escape_controls(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && !keep(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Source text for a snippet with each control character but line breaks and
+/// tabs replaced by `?`, byte for byte (a C1 character is two bytes, two
+/// `?`), so that spans into the text stay valid. A carriage return stays only
+/// before a line feed.
+pub(crate) fn printable_source(text: &str) -> Cow<'_, str> {
+    let mut chars = text.chars().peekable();
+    let unsafe_char = |c: char, next: Option<&char>| {
+        c.is_control() && c != '\n' && c != '\t' && !(c == '\r' && next == Some(&'\n'))
+    };
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while let Some(c) = chars.next() {
+        if unsafe_char(c, chars.peek()) {
+            let out = out.get_or_insert_with(|| text[..at].to_string());
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else if let Some(out) = &mut out {
+            out.push(c);
+        }
+        at += c.len_utf8();
+    }
+    out.map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(
+            printable("a\u{1b}[31mred\u{7}\nnext"),
+            "a\\u{1b}[31mred\\u{7}\nnext"
+        );
+        assert_eq!(printable_line("file\nname.yaml"), "file\\u{a}name.yaml");
+        assert_eq!(printable("plain text"), Cow::Borrowed("plain text"));
+        let source = "key: \u{1b}]0;title\u{7}\r\nnext: \u{9b}x\rover\n";
+        let shown = printable_source(source);
+        assert_eq!(shown.len(), source.len());
+        assert_eq!(shown, "key: ?]0;title?\r\nnext: ??x?over\n");
     }
 }
