@@ -68,7 +68,8 @@ enum Command {
         /// The rule id, e.g. `yaml-syntax`.
         rule: String,
     },
-    /// Print what Kustomize (as Flux runs it) builds for DIR; problems go to stderr.
+    /// Print what Kustomize (as Flux runs it) builds for DIR, as `kubectl kustomize` prints it
+    /// (Secrets' values included: this is not a report); problems go to stderr.
     Build(BuildArgs),
     /// Print the fleet as a tree per cluster: Flux Kustomizations, HelmReleases, alerts.
     Graph(GraphArgs),

@@ -45,12 +45,13 @@ pub const ID: &str = "plaintext-secret";
 
 pub fn check(ctx: &RuleContext) -> Vec<Finding> {
     let generator_inputs = secret_generator_inputs(ctx);
+    let unreachable: HashSet<FileId> = ctx.fleet.unreachable.iter().copied().collect();
     let mut findings = Vec::new();
     for (id, file) in ctx.store().iter() {
         let mut scan = Scan {
             file,
             id,
-            note: unreached_note(ctx, id),
+            note: unreached_note(ctx, &unreachable, id),
             leaks: Vec::new(),
         };
         let documents = &ctx.files()[id.0 as usize].documents;
@@ -80,9 +81,9 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
 }
 
 /// What a finding in a file that no cluster applies adds to its message.
-fn unreached_note(ctx: &RuleContext, id: FileId) -> &'static str {
+fn unreached_note(ctx: &RuleContext, unreachable: &HashSet<FileId>, id: FileId) -> &'static str {
     let unreached = ctx.loaded.is_secret_scan_only(id)
-        || (!ctx.fleet.clusters.is_empty() && ctx.fleet.unreachable.contains(&id));
+        || (!ctx.fleet.clusters.is_empty() && unreachable.contains(&id));
     if unreached {
         " (no cluster applies this file, but it is committed)"
     } else {
