@@ -406,3 +406,39 @@ fn control_characters_from_the_repository_never_reach_the_output() {
         "{human}"
     );
 }
+
+/// A kustomization entry that is a symbolic link out of the repository was
+/// reported as "does not exist"; it exists, and is refused as outside the
+/// repository (Flux's filesystem refuses it too). Its content is never read.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_repository_is_reported_as_outside_it() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        outside.path().join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: Outside-Pw-5151\n",
+    )
+    .expect("write");
+    let fleet = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        fleet.path().join("kustomization.yaml"),
+        "resources:\n  - escape/secret.yaml\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(outside.path(), fleet.path().join("escape")).expect("symlink");
+    let output = fleet_lint()
+        .arg(fleet.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Outside-Pw-5151"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let findings = common::findings_in(&report, "kustomization.yaml");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "kustomize-escapes-root");
+    assert_eq!(findings[0]["line"], 2);
+    assert_eq!(
+        findings[0]["message"],
+        "`escape/secret.yaml` is a symbolic link to a place outside the repository; Flux only reads files inside the source"
+    );
+}

@@ -627,6 +627,17 @@ impl Resolver {
                 }
                 Some(Target::Dir(path))
             }
+            Kind::Outside => {
+                self.report(Finding::new(
+                    "kustomize-escapes-root",
+                    Severity::Error,
+                    item.span,
+                    format!(
+                        "`{entry}` is a symbolic link to a place outside the repository; Flux only reads files inside the source"
+                    ),
+                ));
+                None
+            }
             Kind::Missing => {
                 self.report(Finding::new(
                     "kustomize-missing-ref",

@@ -76,13 +76,15 @@ pub fn is_remote(entry: &str) -> bool {
     REMOTE_PREFIXES.iter().any(|p| lower.starts_with(p))
 }
 
-/// What a root-relative path is on disk; symbolic links that resolve outside
-/// the root count as missing (Flux's filesystem refuses them).
+/// What a root-relative path is on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     File,
     Dir,
     Missing,
+    /// A symbolic link that resolves outside the root: it exists, but Flux's
+    /// filesystem refuses it, and fleet-lint does not read it.
+    Outside,
 }
 
 /// What `rel` is under the canonical `root`, and its root-relative real path
@@ -93,7 +95,7 @@ pub fn kind(root: &Path, rel: &str) -> (Kind, Option<String>) {
         return (Kind::Missing, None);
     };
     if !canonical.starts_with(root) {
-        return (Kind::Missing, None);
+        return (Kind::Outside, None);
     }
     let real = crate::discover::relative_path(&canonical, root);
     match std::fs::metadata(&canonical) {
