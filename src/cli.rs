@@ -69,7 +69,8 @@ enum Command {
         rule: String,
     },
     /// Print what Kustomize (as Flux runs it) builds for DIR, as `kubectl kustomize` prints it
-    /// (Secrets' values included: this is not a report); problems go to stderr.
+    /// (Secrets' values included: this is not a report); problems go to stderr, and the exit
+    /// code is 1 when the output leaves out something Flux would apply.
     Build(BuildArgs),
     /// Print the fleet as a tree per cluster: Flux Kustomizations, HelmReleases, alerts.
     Graph(GraphArgs),
@@ -471,8 +472,11 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
             finding.message()
         );
     }
-    let failed = findings.iter().any(|f| f.severity == Severity::Error);
-    Ok(ExitCode::from(u8::from(failed)))
+    // Exit 1 when the output is not all of what Flux would apply: a broken
+    // entry (error), a budget or size limit (warning), or something
+    // fleet-lint cannot see (a remote base, `helmCharts`: an incomplete build).
+    let left_out = !build.complete || findings.iter().any(|f| f.severity >= Severity::Warning);
+    Ok(ExitCode::from(u8::from(left_out)))
 }
 
 fn run_graph(args: &GraphArgs) -> Result<ExitCode, String> {

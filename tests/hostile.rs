@@ -119,7 +119,8 @@ fn a_template_in_a_value_is_not_expanded_again() {
 /// A linear overlay chain 7 000 levels deep (`o0 -> o1 -> ...`, each
 /// `resources: [../oN+1]`) once overflowed the stack (SIGABRT, no report) in
 /// lint, `build` and `graph`. Nesting is now bounded: the entry that would go
-/// past the budget is a `limit-exceeded` finding, and every command ends.
+/// past the budget is a `limit-exceeded` finding, every command ends, and
+/// `build` exits 1 because its output leaves levels out.
 #[test]
 fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -168,6 +169,11 @@ fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
         .expect("runs");
     let printed = String::from_utf8_lossy(&build.stdout);
     assert_eq!(printed.matches("kind: ConfigMap").count(), 100);
+    assert_eq!(
+        build.status.code(),
+        Some(1),
+        "build left levels out: exit 1"
+    );
     assert!(String::from_utf8_lossy(&build.stderr).contains("warning[limit-exceeded]"));
     let graph = fleet_lint()
         .arg("graph")
