@@ -42,7 +42,7 @@ pub fn is_manifest_name(name: &str) -> bool {
 
 /// True for env files (`KEY=value` lines): `.env`, `.env.local`, `app.env`.
 pub fn is_env_name(name: &str) -> bool {
-    name.ends_with(".env") || name == ".env" || name.starts_with(".env.")
+    name.ends_with(".env") || name.starts_with(".env.")
 }
 
 /// Walks `root` with `threads` threads; both lists sorted by path.
@@ -100,8 +100,13 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
 
 /// A YAML file with no hidden file or folder on its path.
 fn is_manifest(file: &Discovered) -> bool {
-    let name = file.rel_path.rsplit('/').next().unwrap_or("");
-    is_manifest_name(name) && !file.rel_path.split('/').any(|part| part.starts_with('.'))
+    is_manifest_name(file_name(&file.rel_path))
+        && !file.rel_path.split('/').any(|part| part.starts_with('.'))
+}
+
+/// The last part of a root-relative, `/`-separated path.
+pub fn file_name(path: &str) -> &str {
+    path.rfind('/').map_or(path, |i| &path[i + 1..])
 }
 
 /// Whether `path`, symbolic links resolved, is under the canonical `root`.

@@ -135,7 +135,11 @@ impl Loaded {
             .map(|(i, file)| {
                 let id = FileId((first + i) as u32);
                 match read_source(file, options.max_file_size) {
-                    Ok(source) if crate::discover::is_manifest_name(file_name(&file.rel_path)) => {
+                    Ok(source)
+                        if crate::discover::is_manifest_name(crate::discover::file_name(
+                            &file.rel_path,
+                        )) =>
+                    {
                         let parsed = load_yaml(id, &source, options.yaml);
                         (source, parsed)
                     }
@@ -270,14 +274,12 @@ fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Fin
     }
 }
 
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
 /// `flux bootstrap` writes these; reference fleets commit them empty on purpose.
 pub fn is_bootstrap_placeholder(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(name, "gotk-components.yaml" | "gotk-sync.yaml")
+    matches!(
+        crate::discover::file_name(path),
+        "gotk-components.yaml" | "gotk-sync.yaml"
+    )
 }
 
 fn parse_file(

@@ -96,13 +96,7 @@ fn a_template_in_a_value_is_not_expanded_again() {
         "  name: redis\n",
         &format!("  name: \"{name}\"\n"),
     );
-    let output = fleet_lint()
-        .arg(fleet.path())
-        .args(["--format", "json"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_, report) = lint_json(fleet.path(), &[]);
     let messages: Vec<&str> = common::findings_in(&report, "tenants/team-b/base/redis.yaml")
         .iter()
         .filter(|f| f["rule"] == "tenant-service-account")
@@ -143,14 +137,8 @@ fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
         )
         .expect("write");
     }
-    let output = fleet_lint()
-        .arg(dir.path())
-        .args(["--format", "json"])
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (code, report) = lint_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{report}");
     let first = common::findings_in(&report, "o99/kustomization.yaml");
     assert_eq!(first.len(), 1, "{first:?}");
     assert_eq!(first[0]["rule"], "limit-exceeded");
@@ -199,13 +187,7 @@ fn a_mapping_of_100_000_keys_is_checked_in_linear_time() {
     }
     text.push_str("  key-000007: \"again\"\n");
     std::fs::write(dir.path().join("big.yaml"), text).expect("write");
-    let output = fleet_lint()
-        .arg(dir.path())
-        .args(["--format", "json"])
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_, report) = lint_json(dir.path(), &[]);
     let findings = common::findings_in(&report, "big.yaml");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "yaml-syntax");
@@ -293,13 +275,7 @@ fn links_to_itself_fifos_and_devices_end_with_a_diagnostic() {
         assert!(status.success());
     };
     fifo(&root.join("pipe.yaml"));
-    let output = fleet_lint()
-        .arg(root)
-        .args(["--format", "json"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_, report) = lint_json(root, &[]);
     let found: Vec<(String, u64, String)> = common::findings_in(&report, "kustomization.yaml")
         .iter()
         .map(|f| {
@@ -432,13 +408,8 @@ fn a_link_out_of_the_repository_is_reported_as_outside_it() {
     )
     .expect("write");
     std::os::unix::fs::symlink(outside.path(), fleet.path().join("escape")).expect("symlink");
-    let output = fleet_lint()
-        .arg(fleet.path())
-        .args(["--format", "json"])
-        .output()
-        .expect("runs");
-    assert!(!String::from_utf8_lossy(&output.stdout).contains("Outside-Pw-5151"));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_, report) = lint_json(fleet.path(), &[]);
+    assert!(!report.to_string().contains("Outside-Pw-5151"));
     let findings = common::findings_in(&report, "kustomization.yaml");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "kustomize-escapes-root");

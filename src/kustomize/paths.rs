@@ -44,10 +44,8 @@ pub fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
 
-/// The last component of a root-relative path.
-pub fn file_name(path: &str) -> &str {
-    path.rfind('/').map_or(path, |i| &path[i + 1..])
-}
+/// The last part of a root-relative path (the one definition is discovery's).
+pub use crate::discover::file_name;
 
 /// True when `ancestor` is `path` or one of its parent directories.
 pub fn contains(ancestor: &str, path: &str) -> bool {

@@ -44,11 +44,14 @@ pub fn fleet_lint() -> Command {
 }
 
 /// Runs `fleet-lint PATH --format json` and returns (exit code, parsed output).
+/// A run that has not ended after five minutes fails the test (a hang guard
+/// for hostile inputs, not a timing).
 pub fn lint_json(path: &Path, extra: &[&str]) -> (i32, Value) {
     let output = fleet_lint()
         .arg(path)
         .args(["--format", "json"])
         .args(extra)
+        .timeout(std::time::Duration::from_secs(300))
         .output()
         .expect("fleet-lint runs");
     let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {

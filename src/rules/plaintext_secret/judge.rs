@@ -285,11 +285,13 @@ fn normalise_key(key: &str) -> String {
 
 /// A lowercase name made of words and dashes: how Secret names and the keys
 /// inside Secrets are written (`grafana-admin`, `admin-password`).
+// A constant pattern, compiled by the unit tests below: `expect` cannot fire.
 static OBJECT_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$").expect("valid regex"));
 
 /// An environment variable's name (`SONARR_API_KEY`): what a `!env_var`
 /// tag or a templating tool fills in, not a value.
+// A constant pattern, compiled by the unit tests below: `expect` cannot fire.
 static VARIABLE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$").expect("valid regex"));
 
