@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 tenants="${1:-100}"
 fleet="$(mktemp -d)"
 trap 'rm -rf "$fleet"' EXIT
-cargo build --release --quiet --example gen_fleet --bin fleet-lint
-./target/release/examples/gen_fleet "$fleet" "$tenants"
+cargo build --release --quiet --bin xtask --bin fleet-lint
+./target/release/xtask gen-fleet "$fleet" "$tenants"
 mapfile -t dirs < <(find "$fleet" -name kustomization.yaml -exec dirname {} \; | sort)
 echo "fleet: $tenants tenants, ${#dirs[@]} kustomization directories"
 time_it() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s.%N); awk "BEGIN { printf \"%.2f\", $end - $start }"; }

@@ -7,9 +7,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fleet_lint::generate::{FleetSpec, write_fleet};
-use fleet_lint::load::{LoadOptions, load_all};
-use fleet_lint::{LintOptions, discover, lint};
+use fleet_lint_engine::load::{LoadOptions, load_all};
+use fleet_lint_engine::{LintOptions, discover, lint};
+use xtask::generate::{FleetSpec, write_fleet};
 
 /// The allocator the `fleet-lint` binary uses, so figures match the shipped tool.
 #[global_allocator]

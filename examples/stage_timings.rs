@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use fleet_lint::generate::{FleetSpec, write_fleet};
-use fleet_lint::report::{self, Format, HumanOptions};
-use fleet_lint::{LintOptions, StageTimings, lint};
+use fleet_lint_engine::report::{self, Format, HumanOptions};
+use fleet_lint_engine::{LintOptions, StageTimings, lint};
+use xtask::generate::{FleetSpec, write_fleet};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

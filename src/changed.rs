@@ -1,28 +1,17 @@
-//! Which files a report is about: pull-request mode (`--changed-since REF`)
-//! and pre-commit mode (`--files`). The whole fleet is always resolved, since
-//! a change to a base can break an overlay elsewhere; a finding is reported
-//! when its primary or one of its related locations is in a selected file.
+//! Pull-request mode (`--changed-since REF`): the files whose content differs
+//! from REF's, as a [`FileSelection`] for the engine.
 //!
 //! "Changed since REF" is read from the repository's own objects (with `gix`,
 //! no `git` process): a file is changed when its content differs from the blob
 //! at REF's tree, or REF has no such file (new and untracked files count).
 //! Content is compared as checked out, without git's filters (`autocrlf`, LFS).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::diag::Finding;
-use crate::discover::relative_path;
-use crate::source::SourceStore;
-
-/// The files a report is limited to.
-#[derive(Debug)]
-pub enum FileSelection {
-    /// Files named on the command line (pre-commit passes the staged ones).
-    Listed(HashSet<String>),
-    ChangedSince(Box<ChangedFiles>),
-}
+use fleet_lint_engine::discover::relative_path;
+use fleet_lint_engine::selection::FileSelection;
 
 /// The blobs of the files under the linted root at a revision.
 #[derive(Debug)]
@@ -80,7 +69,7 @@ impl ChangedFiles {
     }
 
     /// Whether the file at `path` (relative to the root) differs from the revision.
-    pub fn is_changed(&self, path: &str) -> bool {
+    fn is_changed(&self, path: &str) -> bool {
         if let Ok(known) = self.known.lock()
             && let Some(&answer) = known.get(path)
         {
@@ -88,7 +77,7 @@ impl ChangedFiles {
         }
         let answer = match self.at_revision.get(path) {
             None => true,
-            Some(blob) => crate::load::read_bounded(&self.root.join(path), u64::MAX)
+            Some(blob) => fleet_lint_engine::load::read_bounded(&self.root.join(path), u64::MAX)
                 .ok()
                 .and_then(|bytes| {
                     gix::objs::compute_hash(self.hash_kind, gix::objs::Kind::Blob, &bytes).ok()
@@ -111,30 +100,8 @@ fn relative_to(root: &Path, workdir: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{} is outside its git working tree", root.display()))
 }
 
-impl FileSelection {
-    /// Files named relative to the current directory, as root-relative paths.
-    pub fn listed(root: &Path, files: &[PathBuf]) -> FileSelection {
-        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let paths = files
-            .iter()
-            .filter_map(|file| relative_path(&std::fs::canonicalize(file).ok()?, &root))
-            .collect();
-        FileSelection::Listed(paths)
-    }
-
+impl FileSelection for ChangedFiles {
     fn holds(&self, path: &str) -> bool {
-        match self {
-            FileSelection::Listed(paths) => paths.contains(path),
-            FileSelection::ChangedSince(changed) => changed.is_changed(path),
-        }
-    }
-
-    /// Keeps the findings with a location in a selected file.
-    pub fn retain(&self, findings: &mut Vec<Finding>, store: &SourceStore) {
-        findings.retain(|finding| {
-            std::iter::once(finding.span)
-                .chain(finding.related().map(|(span, _)| span))
-                .any(|span| self.holds(&store.get(span.file).path))
-        });
+        self.is_changed(path)
     }
 }

@@ -10,19 +10,23 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::builder::TypedValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::baseline;
-use crate::changed::{ChangedFiles, FileSelection};
-use crate::diag::{Place, Severity};
-use crate::discover::relative_path;
-use crate::kustomize::Resolver;
-use crate::load::{LoadOptions, Loaded};
-use crate::progress::{Spinner, Stages};
-use crate::report::graph::{self, GraphFormat};
-use crate::report::{self, Format, HumanOptions};
-use crate::rules::{BUILTIN_RULES, rule_info};
-use crate::{LintOptions, LintRun, lint};
+use fleet_lint_engine::baseline;
+use fleet_lint_engine::diag::{Place, Severity};
+use fleet_lint_engine::discover::relative_path;
+use fleet_lint_engine::kustomize::Resolver;
+use fleet_lint_engine::load::{LoadOptions, Loaded};
+use fleet_lint_engine::progress::Stages;
+use fleet_lint_engine::report::graph::{self, GraphFormat};
+use fleet_lint_engine::report::{self, Format, HumanOptions};
+use fleet_lint_engine::rules::{BUILTIN_RULES, rule_info};
+use fleet_lint_engine::selection::{FileSelection, Listed};
+use fleet_lint_engine::{LintOptions, LintRun, lint};
+
+use crate::changed::ChangedFiles;
+use crate::spinner::Spinner;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -112,7 +116,7 @@ struct GraphArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
     /// `text`, `mermaid` (a flowchart for Markdown), `dot` (Graphviz) or `json`.
-    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Text)]
+    #[arg(long, short = 'f', default_value = "text", value_parser = choice(&GraphFormat::ALL, GraphFormat::name, |_| None))]
     format: GraphFormat,
 }
 
@@ -129,6 +133,24 @@ struct BuildArgs {
     format: BuildFormat,
 }
 
+/// A value parser for one of the engine's enums: the values `all` lists, by
+/// `name`, each with its `help` in `--help`.
+fn choice<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> Option<&'static str>,
+) -> impl TypedValueParser<Value = T> {
+    let values = all
+        .iter()
+        .map(move |&value| clap::builder::PossibleValue::new(name(value)).help(help(value)));
+    clap::builder::PossibleValuesParser::new(values).try_map(move |text| {
+        all.iter()
+            .copied()
+            .find(|&value| name(value) == text)
+            .ok_or_else(|| format!("unknown value `{text}`"))
+    })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BuildFormat {
     Yaml,
@@ -141,7 +163,7 @@ struct LintArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    #[arg(long, short = 'f', default_value = "human", value_parser = choice(&Format::ALL, Format::name, |f| Some(f.description())))]
     format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -246,9 +268,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     if args.statistics && !matches!(args.format, Format::Human | Format::Json) {
         return Err(format!(
             "`--statistics` prints a table or JSON, not `--format {}`",
-            args.format
-                .to_possible_value()
-                .map_or_else(String::new, |v| v.get_name().to_string())
+            args.format.name()
         ));
     }
     let mut options = LintOptions::new(&args.path);
@@ -258,13 +278,14 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     options.schema_dirs = args.schema_dir.clone();
     options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
     options.only_in = match (&args.changed_since, &args.files) {
-        (Some(revision), _) => Some(FileSelection::ChangedSince(Box::new(ChangedFiles::read(
-            &args.path, revision,
-        )?))),
-        (None, Some(files)) => Some(FileSelection::listed(&args.path, files)),
+        (Some(revision), _) => {
+            Some(Arc::new(ChangedFiles::read(&args.path, revision)?) as Arc<dyn FileSelection>)
+        }
+        (None, Some(files)) => {
+            Some(Arc::new(Listed::new(&args.path, files)) as Arc<dyn FileSelection>)
+        }
         (None, None) => None,
-    }
-    .map(Arc::new);
+    };
     let mut run = {
         let _spinner = show_progress(args, &mut options);
         lint(&options).map_err(|e| e.to_string())?
@@ -344,7 +365,7 @@ fn show_progress(args: &LintArgs, options: &mut LintOptions) -> Option<Spinner> 
 }
 
 fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
-    let target = args.path.join(crate::config::CONFIG_FILE);
+    let target = args.path.join(fleet_lint_engine::config::CONFIG_FILE);
     if !args.stdout && !args.force && target.exists() {
         return Err(format!(
             "{} already exists; `--force` overwrites it, `--stdout` prints the starter file",
@@ -352,8 +373,8 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
         ));
     }
     let run = lint(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
-    let config = crate::config::load_config(&args.path)?;
-    let starter = crate::init::starter_config(&run, &config);
+    let config = fleet_lint_engine::config::load_config(&args.path)?;
+    let starter = fleet_lint_engine::init::starter_config(&run, &config);
     if args.stdout {
         print!("{}", starter.text);
         return Ok(ExitCode::SUCCESS);
@@ -507,7 +528,11 @@ fn default_root(dir: &Path) -> PathBuf {
 }
 
 fn print_rules() -> Result<ExitCode, String> {
-    let width = BUILTIN_RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let width = BUILTIN_RULES
+        .iter()
+        .map(|r| r.id.as_str().len())
+        .max()
+        .unwrap_or(0);
     let mut out = io::stdout().lock();
     for rule in BUILTIN_RULES {
         let line = format!(
@@ -542,7 +567,11 @@ fn print_man_page(args: &ManArgs) -> Result<ExitCode, String> {
 
 fn explain(id: &str) -> Result<ExitCode, String> {
     let Some(rule) = rule_info(id) else {
-        let hint = crate::suggest::did_you_mean(id, BUILTIN_RULES.iter().map(|r| r.id), 3);
+        let hint = fleet_lint_engine::suggest::did_you_mean(
+            id,
+            BUILTIN_RULES.iter().map(|r| r.id.as_str()),
+            3,
+        );
         return Err(format!(
             "unknown rule `{id}`{hint}; `fleet-lint rules` lists them"
         ));

@@ -7,9 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{fixture, fleet_lint, say, shared, subdirs};
-use fleet_lint::diag::Severity;
-use fleet_lint::fleet::{Fleet, Owner};
-use fleet_lint::{LintOptions, LintRun, lint};
+use fleet_lint_engine::diag::Severity;
+use fleet_lint_engine::fleet::{Fleet, Owner};
+use fleet_lint_engine::{LintOptions, LintRun, lint};
 
 fn run(name: &str) -> LintRun {
     lint(&LintOptions::new(fixture(name))).expect("lint runs")
@@ -204,7 +204,7 @@ fn layout_4_service_dirs_named_in_config() {
     let remote: Vec<_> = run
         .findings
         .iter()
-        .filter(|f| f.rule == "kustomize-remote-ref")
+        .filter(|f| f.rule == fleet_lint_engine::rules::RuleId::KustomizeRemoteRef)
         .collect();
     assert_eq!(remote.len(), 1);
     assert!(

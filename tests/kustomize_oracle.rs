@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{project_root, shared, subdirs};
-use fleet_lint::kustomize::{KUSTOMIZATION_FILES, Resolver};
-use fleet_lint::load::{LoadOptions, Loaded};
-use fleet_lint::source::{FileId, SourceFile};
-use fleet_lint::yaml::{LoadLimits, load_yaml};
+use fleet_lint_engine::kustomize::{KUSTOMIZATION_FILES, Resolver};
+use fleet_lint_engine::load::{LoadOptions, Loaded};
+use fleet_lint_engine::source::{FileId, SourceFile};
+use fleet_lint_engine::yaml::{LoadLimits, load_yaml};
 use serde_json::{Value, json};
 
 /// An object reduced to what the oracle compares.

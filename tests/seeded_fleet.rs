@@ -1,5 +1,5 @@
 //! The four core rules on a generated fleet of 120 tenants with seeded
-//! violations (`fleet_lint::generate`): every seeded violation is reported
+//! violations (`xtask::generate`): every seeded violation is reported
 //! and nothing else (precision and recall 100 %).
 
 mod common;
@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::say;
-use fleet_lint::generate::{FleetSpec, write_fleet};
-use fleet_lint::{LintOptions, lint};
+use fleet_lint_engine::{LintOptions, lint};
+use xtask::generate::{FleetSpec, write_fleet};
 
 const CORE_RULES: [&str; 4] = [
     "tenant-service-account",
@@ -30,7 +30,7 @@ fn core_rules_find_every_seeded_violation_and_nothing_else() {
     let found: BTreeSet<(String, String, u32)> = run
         .findings
         .iter()
-        .filter(|f| CORE_RULES.contains(&&*f.rule))
+        .filter(|f| CORE_RULES.contains(&f.rule.as_str()))
         .map(|f| {
             (
                 f.rule.to_string(),

@@ -1,0 +1,422 @@
+//! The one finding type every stage produces and every report consumes.
+//!
+//! Secret masking lives here, not in rules or reports: a rule that puts a
+//! credential's location in a finding registers the value with
+//! [`Finding::with_secret`], and every text a report can read from the finding
+//! (message, help, related messages, the source snippet) comes out masked.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::rules::RuleId;
+use crate::source::{SourceFile, SourceStore, Span};
+
+/// The rule a finding belongs to: a built-in one, or one of the user's
+/// declarative rules (or Kyverno policies), named by its id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    Builtin(RuleId),
+    User(std::sync::Arc<str>),
+}
+
+impl Rule {
+    /// The rule with this id: the built-in one if there is one.
+    pub fn named(id: &str) -> Rule {
+        RuleId::parse(id).map_or_else(|| Rule::User(id.into()), Rule::Builtin)
+    }
+
+    /// The id as users write it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Rule::Builtin(id) => id.as_str(),
+            Rule::User(id) => id,
+        }
+    }
+}
+
+impl From<RuleId> for Rule {
+    fn from(id: RuleId) -> Rule {
+        Rule::Builtin(id)
+    }
+}
+
+impl PartialEq<RuleId> for Rule {
+    fn eq(&self, other: &RuleId) -> bool {
+        *self == Rule::Builtin(*other)
+    }
+}
+
+impl PartialEq<str> for Rule {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`, as users write it.
+    pub fn parse(text: &str) -> Option<Severity> {
+        [Severity::Error, Severity::Warning, Severity::Info]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A secondary place that explains a finding (an include chain step, a first definition).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Related {
+    pub span: Span,
+    message: String,
+}
+
+/// What replaces a secret in messages.
+const MASK: &str = "********";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub span: Span,
+    message: String,
+    related: Vec<Related>,
+    help: Option<String>,
+    secrets: Vec<Box<str>>,
+}
+
+impl Finding {
+    pub fn new(
+        rule: impl Into<Rule>,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            span,
+            message: message.into(),
+            related: Vec::new(),
+            help: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Finding {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Registers a credential that must never be printed: every text this
+    /// finding hands out has it masked.
+    pub fn with_secret(mut self, value: &str) -> Finding {
+        if !value.is_empty() {
+            self.secrets.push(value.into());
+        }
+        // A block scalar's value is de-indented, so in the source its lines stand
+        // apart: mask each of them too.
+        if value.contains('\n') {
+            let lines = value.lines().map(str::trim).filter(|l| l.len() >= 4);
+            self.secrets.extend(lines.map(Into::into));
+        }
+        self
+    }
+
+    /// Adds the related locations of `other` (a finding at the same place)
+    /// that this one does not have yet.
+    pub fn absorb_related(&mut self, other: Finding) {
+        for related in other.related {
+            if !self.related.contains(&related) {
+                self.related.push(related);
+            }
+        }
+        for secret in other.secrets {
+            if !self.secrets.contains(&secret) {
+                self.secrets.push(secret);
+            }
+        }
+    }
+
+    pub fn message(&self) -> Cow<'_, str> {
+        self.mask(&self.message)
+    }
+
+    pub fn help(&self) -> Option<Cow<'_, str>> {
+        self.help.as_deref().map(|h| self.mask(h))
+    }
+
+    /// Related locations with their (masked) messages.
+    pub fn related(&self) -> impl Iterator<Item = (Span, Cow<'_, str>)> {
+        self.related.iter().map(|r| (r.span, self.mask(&r.message)))
+    }
+
+    fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.secrets {
+            if out.contains(&**secret) {
+                out = Cow::Owned(out.replace(&**secret, MASK));
+            }
+        }
+        out
+    }
+
+    /// The secrets this finding registered.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|s| &**s)
+    }
+
+    /// `text` with this finding's secrets overwritten (see [`mask_source`]).
+    pub fn mask_source<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        mask_source(text, self.secrets())
+    }
+
+    /// The order of every report: path, line, column, rule, message.
+    pub fn sort_key<'a>(&'a self, store: &'a SourceStore) -> impl Ord + 'a {
+        (
+            &*store.get(self.span.file).path,
+            self.span.start.line,
+            self.span.start.col,
+            self.rule.as_str(),
+            &self.message,
+        )
+    }
+}
+
+/// Makes every finding mask the secrets that any finding about the same
+/// files registered, wherever its own texts quote them: a policy whose
+/// message interpolates `{{request.object.spec.url}}`, or a pattern's help
+/// that shows the value it found, then masks the credential
+/// `plaintext-secret` found there. Run on every finding of a run before
+/// users' decisions drop any, so turning a rule off or suppressing a finding
+/// does not unmask what it found. Shared by file, so a short password
+/// (`flux`) is not masked in every other message of the run.
+pub fn share_secrets(findings: &mut [Finding]) {
+    let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<Box<str>>> =
+        std::collections::HashMap::new();
+    for finding in findings.iter() {
+        if !finding.secrets.is_empty() {
+            let secrets = by_file.entry(finding.span.file).or_default();
+            secrets.extend(finding.secrets.iter().cloned());
+        }
+    }
+    if by_file.is_empty() {
+        return;
+    }
+    for secrets in by_file.values_mut() {
+        secrets.sort();
+        secrets.dedup();
+    }
+    for finding in findings.iter_mut() {
+        let files: Vec<_> = std::iter::once(finding.span.file)
+            .chain(finding.related.iter().map(|r| r.span.file))
+            .collect();
+        for secret in files.iter().filter_map(|f| by_file.get(f)).flatten() {
+            if !finding.secrets.contains(secret) && finding.quotes(secret) {
+                finding.secrets.push(secret.clone());
+            }
+        }
+    }
+}
+
+impl Finding {
+    /// Whether the message, the help or a related message holds `text`.
+    fn quotes(&self, text: &str) -> bool {
+        self.message.contains(text)
+            || self.help.as_deref().is_some_and(|h| h.contains(text))
+            || self.related.iter().any(|r| r.message.contains(text))
+    }
+}
+
+/// `text` with every secret overwritten by `*`, byte for byte, so that offsets
+/// into it stay valid (for source snippets, which show neighbouring lines: pass
+/// every secret of the run, not only the finding's own).
+pub fn mask_source<'t, 's>(
+    text: &'t str,
+    secrets: impl IntoIterator<Item = &'s str>,
+) -> Cow<'t, str> {
+    let mut out = Cow::Borrowed(text);
+    for secret in secrets {
+        if !secret.is_empty() && out.contains(secret) {
+            out = Cow::Owned(out.replace(secret, &"*".repeat(secret.len())));
+        }
+    }
+    out
+}
+
+/// A finding's place as reports print it: root-relative path, 1-based line and
+/// column (in characters), and the column just after the end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Place<'a> {
+    pub path: &'a str,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+impl<'a> Place<'a> {
+    pub fn of(span: Span, store: &'a SourceStore) -> Place<'a> {
+        let file = store.get(span.file);
+        let end = if span.end > span.start {
+            span.end
+        } else {
+            span.start
+        };
+        Place {
+            path: &file.path,
+            line: span.start.line,
+            column: span.start.col + 1,
+            end_line: end.line,
+            end_column: end.col + 1 + u32::from(span.end <= span.start),
+        }
+    }
+}
+
+/// Stable identifiers of a finding that survive unrelated edits and line shifts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Rule, path, and the (masked, trimmed) text of the finding's line.
+    pub content: u64,
+    /// 0-based count of earlier findings in the same file with the same `content`.
+    pub occurrence: u32,
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}:{}", self.content, self.occurrence)
+    }
+}
+
+/// Fingerprints for `findings`, which must already be in report order.
+pub fn fingerprints(findings: &[Finding], store: &SourceStore) -> Vec<Fingerprint> {
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    findings
+        .iter()
+        .map(|finding| {
+            let file = store.get(finding.span.file);
+            let content = content_hash(finding, file);
+            let occurrence = seen.entry(content).or_insert(0);
+            let fingerprint = Fingerprint {
+                content,
+                occurrence: *occurrence,
+            };
+            *occurrence += 1;
+            fingerprint
+        })
+        .collect()
+}
+
+fn content_hash(finding: &Finding, file: &SourceFile) -> u64 {
+    let line = finding.mask_source(file.line_text(finding.span.start.line));
+    let mut hash = Fnv1a::default();
+    for part in [finding.rule.as_str(), &*file.path, line.trim()] {
+        hash.write(part.as_bytes());
+        hash.write(&[0]);
+    }
+    hash.0
+}
+
+/// FNV-1a, 64-bit: tiny, and stable across platforms and releases (unlike std's hasher).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, SourceFile};
+
+    #[test]
+    fn secrets_are_masked_everywhere() {
+        let span = Span::file_start(FileId(0));
+        let f = Finding::new(
+            RuleId::PlaintextSecret,
+            Severity::Error,
+            span,
+            "token hunter2 found",
+        )
+        .with_related(span, "see hunter2")
+        .with_help("rotate hunter2")
+        .with_secret("hunter2");
+        assert_eq!(f.message(), "token ******** found");
+        assert_eq!(f.help().unwrap(), "rotate ********");
+        assert_eq!(f.related().next().unwrap().1, "see ********");
+        assert_eq!(f.mask_source("a: hunter2\n"), "a: *******\n");
+        let block = Finding::new(RuleId::PlaintextSecret, Severity::Error, span, "m")
+            .with_secret("line-one\nline-two\n");
+        assert_eq!(
+            block.mask_source("k: |\n    line-one\n    line-two\n"),
+            "k: |\n    ********\n    ********\n"
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_shifts() {
+        let mut store = SourceStore::default();
+        let a = store.add(SourceFile::new("a.yaml", "x: 1\nkey: v\n"));
+        let b = store.add(SourceFile::new("b.yaml", "\n\n\nx: 1\nkey: v\n"));
+        let at = |file, line| {
+            let mut span = Span::file_start(file);
+            span.start.line = line;
+            Finding::new(RuleId::PlaintextSecret, Severity::Error, span, "m")
+        };
+        let fa = fingerprints(&[at(a, 2)], &store);
+        let mut shifted = fingerprints(&[at(b, 5)], &store);
+        // Same line text but another path: differs only in the path part.
+        assert_ne!(fa[0], shifted[0]);
+        store = SourceStore::default();
+        store.add(SourceFile::new("a.yaml", "\n\n\nx: 1\nkey: v\n"));
+        shifted = fingerprints(&[at(FileId(0), 5)], &store);
+        assert_eq!(fa, shifted);
+    }
+}

@@ -1,0 +1,728 @@
+//! The fleet model: for each cluster, everything that lands on it, who owns
+//! it, and the chain of Flux Kustomizations that brought it there.
+//!
+//! From each cluster entry point, the Flux Kustomizations found in a build are
+//! followed recursively: `sourceRef` (read from this checkout when it is this
+//! repository), `spec.path` built by the resolver with the Kustomization's
+//! overlay fields, then `postBuild` substitution with its own variables (a
+//! child inherits none). Every placed object gets its cluster, its owner (a
+//! tenant, or the platform) and its sync chain. Words as in the rule
+//! contract (`mission-rules.md`).
+
+pub mod refs;
+mod source;
+pub mod substitute;
+pub mod tenant;
+
+use crate::rules::RuleId;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::diag::{Finding, Severity};
+use crate::kustomize::paths::{self, Kind};
+use crate::kustomize::{Resolver, Resource};
+use crate::source::{FileId, Span};
+use crate::yaml::Node;
+pub use source::SourceLocality;
+pub use substitute::Unresolved;
+pub use tenant::Owner;
+
+/// API group of Flux Kustomizations.
+pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+/// API group of HelmReleases.
+pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
+
+/// One cluster and what lands on it.
+#[derive(Debug)]
+pub struct Cluster {
+    pub name: String,
+    /// The directory the cluster is bootstrapped on.
+    pub entry: String,
+    /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root.
+    pub syncs: Vec<Sync>,
+    pub objects: Vec<Placed>,
+    /// (kind, namespace, name) -> first index in `objects`.
+    index: HashMap<(String, String, String), usize>,
+}
+
+/// A Flux Kustomization as followed on one cluster.
+#[derive(Debug)]
+pub struct Sync {
+    /// `namespace/name`.
+    pub id: String,
+    /// The directory it builds.
+    pub path: String,
+    /// The sync whose build holds this Kustomization (`None` for the root).
+    pub parent: Option<usize>,
+    /// Index in [`Cluster::objects`] of the Kustomization object (`None` for a root
+    /// that no file defines).
+    pub object: Option<usize>,
+    /// `namespace/name` of the Kustomizations it depends on.
+    pub depends_on: Vec<String>,
+    pub owner: Owner,
+    /// False when the build holds something fleet-lint cannot see.
+    pub complete: bool,
+    /// `${VAR}`s without default that its variables do not define.
+    pub unresolved: Vec<Unresolved>,
+    /// The Secret or ConfigMap named by `spec.kubeConfig`: the build is applied
+    /// to that remote cluster, not to this one.
+    pub kube_config: Option<String>,
+    /// Non-optional `substituteFrom` objects the fleet does not define (made out
+    /// of band?): `Kind name`.
+    pub missing_substitute_from: Vec<String>,
+}
+
+/// An object on a cluster.
+#[derive(Debug)]
+pub struct Placed {
+    pub resource: Resource,
+    /// The sync whose build applies it.
+    pub sync: usize,
+    pub owner: Owner,
+}
+
+impl Placed {
+    pub fn is_flux_kustomization(&self) -> bool {
+        self.resource.kind() == "Kustomization"
+            && self.resource.group_version().0 == KUSTOMIZE_GROUP
+    }
+
+    /// A tenant's (not privileged) Flux Kustomization or HelmRelease: the objects
+    /// the controllers reconcile with an identity, held to the tenant rules.
+    pub fn is_tenant_reconciler(&self) -> bool {
+        (self.is_flux_kustomization() || self.is_helm_release())
+            && self.owner.is_restricted_tenant()
+    }
+
+    pub fn is_helm_release(&self) -> bool {
+        self.resource.kind() == "HelmRelease" && self.resource.group_version().0 == HELM_GROUP
+    }
+}
+
+/// The whole fleet.
+#[derive(Debug, Default)]
+pub struct Fleet {
+    pub clusters: Vec<Cluster>,
+    /// Manifest files with objects that no cluster's build uses.
+    pub unreachable: Vec<FileId>,
+    /// Sources not read from this checkout: (kind/namespace/name, where defined or referenced).
+    pub external_sources: Vec<(String, Span)>,
+}
+
+impl Cluster {
+    /// The first object of `kind` named `namespace/name` on this cluster.
+    pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&Placed> {
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        self.index.get(&key).map(|&i| &self.objects[i])
+    }
+
+    fn push(&mut self, placed: Placed) -> usize {
+        let r = &placed.resource;
+        let key = (
+            r.kind().to_string(),
+            r.namespace().to_string(),
+            r.name().to_string(),
+        );
+        let index = self.objects.len();
+        self.index.entry(key).or_insert(index);
+        self.objects.push(placed);
+        index
+    }
+
+    /// The syncs from the root down to `sync`.
+    pub fn sync_chain(&self, sync: usize) -> Vec<usize> {
+        let mut chain = vec![sync];
+        while let Some(parent) = chain.last().and_then(|&s| self.syncs[s].parent) {
+            chain.push(parent);
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+/// Builds the fleet model; returns it with the findings it made.
+pub fn build_fleet(root: &Path, resolver: &mut Resolver, config: &Config) -> (Fleet, Vec<Finding>) {
+    let mut builder = Builder {
+        resolver,
+        config,
+        locality: source::Locality::new(root, config),
+        findings: Vec::new(),
+        external: BTreeMap::new(),
+    };
+    let clusters: Vec<Cluster> = entry_points(builder.resolver, config)
+        .into_iter()
+        .map(|(name, entry, sync_object)| builder.cluster(name, entry, sync_object))
+        .collect();
+    let unreachable = if clusters.is_empty() {
+        Vec::new()
+    } else {
+        unreachable_files(builder.resolver, &clusters)
+    };
+    let mut findings = builder.findings;
+    if let Some(finding) = unreachable_finding(builder.resolver, &unreachable) {
+        findings.push(finding);
+    }
+    let external_sources: Vec<(String, Span)> = builder.external.into_iter().collect();
+    for (source, span) in &external_sources {
+        findings.push(Finding::new(
+            RuleId::ExternalSource,
+            Severity::Info,
+            *span,
+            format!("{source} is not this repository; what it holds is not linted"),
+        ));
+    }
+    (
+        Fleet {
+            clusters,
+            unreachable,
+            external_sources,
+        },
+        findings,
+    )
+}
+
+/// (name, entry directory, the flux-system sync object if a file defines it).
+type EntryPoint = (String, String, Option<Resource>);
+
+/// Cluster entry points: configured ones; else every directory targeted by a
+/// `flux-system/flux-system` Flux Kustomization; else every `clusters/*/`; else
+/// every directory targeted by a self-managing Flux Kustomization (one whose
+/// `spec.path` holds its own file, as a bootstrap root does), named after it.
+fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
+    if !config.clusters.is_empty() {
+        return config
+            .clusters
+            .iter()
+            .map(|c| (c.name.clone(), c.path.clone(), None))
+            .collect();
+    }
+    let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
+    let mut self_managing: BTreeMap<String, EntryPoint> = BTreeMap::new();
+    let sync_files: Vec<(FileId, String)> = resolver
+        .loaded()
+        .store
+        .iter()
+        .filter(|(_, f)| {
+            paths::file_name(&f.path).ends_with(".yaml")
+                || paths::file_name(&f.path).ends_with(".yml")
+        })
+        .map(|(id, f)| (id, f.path.to_string()))
+        .collect();
+    for (file, path) in sync_files {
+        for doc in &resolver.loaded().files[file.0 as usize].documents {
+            let resource = Resource::new(doc.root.clone(), doc.root.span);
+            if resource.kind() != "Kustomization" || resource.group_version().0 != KUSTOMIZE_GROUP {
+                continue;
+            }
+            let target = resource
+                .node
+                .get_path(&["spec", "path"])
+                .and_then(Node::as_str)
+                .map(secure_join);
+            let is_bootstrap =
+                resource.name() == "flux-system" && resource.namespace() == "flux-system";
+            if is_bootstrap {
+                let entry =
+                    target.unwrap_or_else(|| paths::parent(paths::parent(&path)).to_string());
+                let name = paths::file_name(&entry).to_string();
+                found
+                    .entry(entry.clone())
+                    .or_insert((name, entry, Some(resource)));
+            } else if let Some(entry) =
+                target.filter(|t| !t.is_empty() && paths::contains(t, &path))
+            {
+                self_managing.entry(entry.clone()).or_insert((
+                    resource.name().to_string(),
+                    entry,
+                    Some(resource),
+                ));
+            }
+        }
+    }
+    if found.is_empty() && resolver.path_kind("clusters") == Kind::Dir {
+        let root = resolver.root().join("clusters");
+        let mut names: Vec<String> = std::fs::read_dir(root)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        for name in names {
+            found.insert(
+                format!("clusters/{name}"),
+                (name.clone(), format!("clusters/{name}"), None),
+            );
+        }
+    }
+    if found.is_empty() {
+        found = self_managing;
+    }
+    found.into_values().collect()
+}
+
+struct Builder<'a> {
+    resolver: &'a mut Resolver,
+    config: &'a Config,
+    locality: source::Locality,
+    findings: Vec<Finding>,
+    external: BTreeMap<String, Span>,
+}
+
+/// A Flux Kustomization waiting to be followed.
+struct Pending {
+    parent: usize,
+    object: usize,
+}
+
+impl Builder<'_> {
+    fn cluster(&mut self, name: String, entry: String, sync_object: Option<Resource>) -> Cluster {
+        let mut cluster = Cluster {
+            name,
+            entry: entry.clone(),
+            syncs: Vec::new(),
+            objects: Vec::new(),
+            index: HashMap::new(),
+        };
+        let root_id = sync_object
+            .as_ref()
+            .map_or("flux-system/flux-system".to_string(), |r| {
+                format!("{}/{}", r.namespace(), r.name())
+            });
+        cluster.syncs.push(Sync {
+            id: root_id,
+            path: entry.clone(),
+            parent: None,
+            object: None,
+            depends_on: Vec::new(),
+            owner: Owner::Platform,
+            complete: true,
+            unresolved: Vec::new(),
+            kube_config: None,
+            missing_substitute_from: Vec::new(),
+        });
+        let mut queue: VecDeque<Pending> = self
+            .place_build(&mut cluster, 0, &entry, None, sync_object.as_ref())
+            .into();
+        self.learn_bootstrap_source(&cluster, sync_object.as_ref());
+        let mut seen: HashSet<String> = HashSet::from([cluster.syncs[0].id.clone()]);
+        while let Some(pending) = queue.pop_front() {
+            let placed = &cluster.objects[pending.object];
+            let id = format!("{}/{}", placed.resource.namespace(), placed.resource.name());
+            if !seen.insert(id.clone()) {
+                self.report_repeat(&mut cluster, &pending, &id);
+                continue;
+            }
+            if let Some(next) = self.follow(&mut cluster, pending, id) {
+                queue.extend(next);
+            }
+        }
+        cluster
+    }
+
+    /// The GitRepository the root sync reads (default `flux-system/flux-system`)
+    /// is this repository: remember its URL.
+    fn learn_bootstrap_source(&mut self, cluster: &Cluster, sync_object: Option<&Resource>) {
+        let field = |key| {
+            sync_object
+                .and_then(|r| r.node.get_path(&["spec", "sourceRef", key]))
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        let name = field("name").unwrap_or_else(|| "flux-system".into());
+        let namespace = field("namespace")
+            .or_else(|| sync_object.map(|r| r.namespace().to_string()))
+            .unwrap_or_else(|| "flux-system".into());
+        if let Some(source) = cluster.find("GitRepository", &namespace, &name) {
+            self.locality.learn_bootstrap(&source.resource);
+        }
+    }
+
+    /// A Kustomization met again: a cycle when a strict ancestor of the sync
+    /// that met it (a Kustomization in its own build, as `flux-system` is,
+    /// merely manages itself).
+    fn report_repeat(&mut self, cluster: &mut Cluster, pending: &Pending, id: &str) {
+        if cluster.syncs[pending.parent].id == id {
+            cluster.syncs[pending.parent]
+                .object
+                .get_or_insert(pending.object);
+            return;
+        }
+        let chain = cluster.sync_chain(pending.parent);
+        if chain.iter().any(|&s| cluster.syncs[s].id == id) {
+            let node = &cluster.objects[pending.object].resource.node;
+            let span = node
+                .get_path(&["spec", "path"])
+                .map_or_else(|| node.headline(), |n| n.span);
+            let names: Vec<&str> = chain
+                .iter()
+                .map(|&s| cluster.syncs[s].id.as_str())
+                .chain([id])
+                .collect();
+            self.findings.push(Finding::new(
+                RuleId::KustomizeCycle,
+                Severity::Error,
+                span,
+                format!(
+                    "Flux Kustomizations include each other on cluster {}: {}",
+                    cluster.name,
+                    names.join(" -> ")
+                ),
+            ));
+        }
+    }
+
+    /// Follows one Flux Kustomization: its source, path, overlay and variables.
+    fn follow(
+        &mut self,
+        cluster: &mut Cluster,
+        pending: Pending,
+        id: String,
+    ) -> Option<Vec<Pending>> {
+        let resource = cluster.objects[pending.object].resource.clone();
+        let owner = cluster.objects[pending.object].owner.clone();
+        let spec = resource.node.get("spec");
+        let depends_on = spec
+            .and_then(|s| s.get("dependsOn"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| {
+                let name = d.get("name").and_then(Node::as_str)?;
+                let ns = d
+                    .get("namespace")
+                    .and_then(Node::as_str)
+                    .unwrap_or(resource.namespace());
+                Some(format!("{ns}/{name}"))
+            })
+            .collect();
+        let sync = cluster.syncs.len();
+        cluster.syncs.push(Sync {
+            id,
+            path: String::new(),
+            parent: Some(pending.parent),
+            object: Some(pending.object),
+            depends_on,
+            owner,
+            complete: true,
+            unresolved: Vec::new(),
+            kube_config: ["secretRef", "configMapRef"]
+                .iter()
+                .find_map(|r| {
+                    spec.and_then(|s| s.get_path(&["kubeConfig", r, "name"]))
+                        .and_then(Node::as_str)
+                })
+                .map(str::to_string),
+            missing_substitute_from: Vec::new(),
+        });
+        if !self.source_is_local(cluster, &resource) {
+            cluster.syncs[sync].complete = false;
+            return None;
+        }
+        let path_node = spec.and_then(|s| s.get("path"));
+        let path = path_node.and_then(Node::as_str).unwrap_or("");
+        let dir = secure_join(path);
+        cluster.syncs[sync].path = dir.clone();
+        if self.resolver.path_kind(&dir) != Kind::Dir {
+            let span = path_node.map_or_else(|| resource.node.headline(), |n| n.span);
+            self.findings.push(Finding::new(
+                RuleId::KustomizeMissingRef,
+                Severity::Error,
+                span,
+                format!("Flux Kustomization {} builds `{path}`, which does not exist (kustomization path not found)", cluster.syncs[sync].id),
+            ));
+            return None;
+        }
+        Some(self.place_build(cluster, sync, &dir, Some(&resource), Some(&resource)))
+    }
+
+    /// Builds `dir` for `sync` (overlay and variables from `flux_ks`) and places
+    /// its objects; returns the Flux Kustomizations found, to follow next.
+    fn place_build(
+        &mut self,
+        cluster: &mut Cluster,
+        sync: usize,
+        dir: &str,
+        overlay_of: Option<&Resource>,
+        flux_ks: Option<&Resource>,
+    ) -> Vec<Pending> {
+        let overlay = overlay_of.map(|ks| (flux_overlay(ks), ks.origin.file));
+        let build = self
+            .resolver
+            .build_with_overlay(dir, overlay.as_ref().map(|(n, f)| (n, *f)));
+        cluster.syncs[sync].complete &= build.complete;
+        let vars = flux_ks.map(|ks| self.variables(cluster, ks));
+        if let Some(ks) = flux_ks {
+            cluster.syncs[sync].missing_substitute_from = missing_substitute_from(cluster, ks);
+        }
+        let mut pending = Vec::new();
+        for mut resource in build.resources {
+            if let Some(Some(vars)) = &vars
+                && !substitution_disabled(&resource)
+            {
+                let missing = substitute::substitute(&mut resource.node, vars);
+                cluster.syncs[sync].unresolved.extend(missing);
+            }
+            let path = self
+                .resolver
+                .loaded()
+                .store
+                .get(resource.origin.file)
+                .path
+                .clone();
+            let owner = tenant::owner(&resource, &path, &cluster.syncs[sync].owner, self.config);
+            let placed = Placed {
+                resource,
+                sync,
+                owner,
+            };
+            let is_ks = placed.is_flux_kustomization();
+            let object = cluster.push(placed);
+            if is_ks {
+                pending.push(Pending {
+                    parent: sync,
+                    object,
+                });
+            }
+        }
+        pending
+    }
+
+    /// The variables of `ks`'s build: `substituteFrom` ConfigMaps and Secrets
+    /// found on the cluster, then `substitute`; `None` when substitution does
+    /// not run (no `postBuild`, or no variable with the default strategy).
+    fn variables(&self, cluster: &Cluster, ks: &Resource) -> Option<BTreeMap<String, String>> {
+        let post_build = ks.node.get_path(&["spec", "postBuild"])?;
+        let mut vars = BTreeMap::new();
+        for from in post_build
+            .get("substituteFrom")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let kind = from.get("kind").and_then(Node::as_str).unwrap_or("");
+            let name = from.get("name").and_then(Node::as_str).unwrap_or("");
+            if let Some(found) = cluster.find(kind, ks.namespace(), name) {
+                vars.extend(data_of(&found.resource));
+            }
+        }
+        for entry in post_build
+            .get("substitute")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if let (Some(key), Some(value)) = (entry.key.as_str(), entry.value.as_str()) {
+                vars.insert(key.to_string(), value.replace('\n', ""));
+            }
+        }
+        let always = post_build.get("substituteStrategy").and_then(Node::as_str) == Some("Always");
+        (always || !vars.is_empty()).then_some(vars)
+    }
+
+    /// Whether `ks`'s source is this checkout; reports an external one once.
+    fn source_is_local(&mut self, cluster: &Cluster, ks: &Resource) -> bool {
+        let source_ref = ks.node.get_path(&["spec", "sourceRef"]);
+        let field = |key| {
+            source_ref
+                .and_then(|s| s.get(key))
+                .and_then(Node::as_str)
+                .unwrap_or("")
+        };
+        let (kind, name) = (field("kind"), field("name"));
+        let namespace = Some(field("namespace"))
+            .filter(|n| !n.is_empty())
+            .unwrap_or(ks.namespace());
+        let source = cluster.find(kind, namespace, name).map(|o| &o.resource);
+        let path = secure_join(
+            ks.node
+                .get_path(&["spec", "path"])
+                .and_then(Node::as_str)
+                .unwrap_or(""),
+        );
+        let path_exists = !path.is_empty() && self.resolver.path_kind(&path) == Kind::Dir;
+        match self.locality.of(kind, source, path_exists) {
+            SourceLocality::Local => true,
+            SourceLocality::External => {
+                let span = source.map_or_else(
+                    || source_ref.map_or(ks.node.headline(), |s| s.span),
+                    |s| s.node.headline(),
+                );
+                self.external
+                    .entry(format!("{kind} {namespace}/{name}"))
+                    .or_insert(span);
+                false
+            }
+        }
+    }
+}
+
+/// The non-optional `substituteFrom` objects of `ks` that the cluster does not hold.
+fn missing_substitute_from(cluster: &Cluster, ks: &Resource) -> Vec<String> {
+    let entries = ks
+        .node
+        .get_path(&["spec", "postBuild", "substituteFrom"])
+        .and_then(Node::as_seq);
+    entries
+        .unwrap_or_default()
+        .iter()
+        .filter(|from| from.get("optional").and_then(Node::as_str) != Some("true"))
+        .filter_map(|from| {
+            let kind = from.get("kind").and_then(Node::as_str)?;
+            let name = from.get("name").and_then(Node::as_str)?;
+            cluster
+                .find(kind, ks.namespace(), name)
+                .is_none()
+                .then(|| format!("{kind} {name}"))
+        })
+        .collect()
+}
+
+/// `spec.path` joined to the source root the way Flux does (SecureJoin: `..`
+/// cannot climb above the root).
+fn secure_join(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// The kustomization fields Flux lays over the top-level kustomization of a build.
+fn flux_overlay(ks: &Resource) -> Node {
+    let mut overlay = Node::empty_map(ks.origin);
+    let Some(spec) = ks.node.get("spec") else {
+        return overlay;
+    };
+    for (field, as_field) in [
+        ("targetNamespace", "namespace"),
+        ("namePrefix", "namePrefix"),
+        ("nameSuffix", "nameSuffix"),
+        ("patches", "patches"),
+        ("images", "images"),
+        ("components", "components"),
+        ("patchesStrategicMerge", "patchesStrategicMerge"),
+        ("patchesJson6902", "patchesJson6902"),
+    ] {
+        if let Some(value) = spec.get(field) {
+            overlay.set(as_field, value.clone());
+        }
+    }
+    overlay
+}
+
+/// `kustomize.toolkit.fluxcd.io/substitute: disabled` as a label or annotation (exact value).
+fn substitution_disabled(resource: &Resource) -> bool {
+    ["labels", "annotations"].iter().any(|field| {
+        resource.metadata_value(field, "kustomize.toolkit.fluxcd.io/substitute") == Some("disabled")
+    })
+}
+
+/// The key/value data of a ConfigMap (`data`) or Secret (`data` decoded, `stringData`).
+fn data_of(resource: &Resource) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let secret = resource.kind() == "Secret";
+    for field in ["data", "stringData"] {
+        for entry in resource
+            .node
+            .get(field)
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let (Some(key), Some(value)) = (entry.key.as_str(), entry.value.as_str()) else {
+                continue;
+            };
+            let value = if secret && field == "data" {
+                crate::base64::decode(value)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            } else {
+                value.to_string()
+            };
+            out.push((key.to_string(), value.replace('\n', "")));
+        }
+    }
+    out
+}
+
+/// Manifest files holding objects that no cluster build uses (by any span of
+/// any placed object, or as the kustomization file of a directory built so far,
+/// which before any other resolution means: built for a cluster).
+fn unreachable_files(resolver: &mut Resolver, clusters: &[Cluster]) -> Vec<FileId> {
+    let mut reached: HashSet<FileId> = HashSet::new();
+    for cluster in clusters {
+        for placed in &cluster.objects {
+            reached.insert(placed.resource.origin.file);
+            reached.extend(placed.resource.included_by.iter().map(|s| s.file));
+            collect_files(&placed.resource.node, &mut reached);
+        }
+    }
+    // Every directory a sync built (its own kustomization, nested ones) is memoised.
+    let built: Vec<String> = resolver.built_dirs().map(str::to_string).collect();
+    for dir in built {
+        if let Some(file) = resolver.kustomization_file(&dir) {
+            reached.insert(file);
+        }
+    }
+    let loaded = resolver.loaded();
+    let mut unreachable: Vec<FileId> = loaded
+        .store
+        .iter()
+        .filter(|(id, _)| {
+            !reached.contains(id) && !loaded.files[id.0 as usize].documents.is_empty()
+        })
+        .map(|(id, _)| id)
+        .collect();
+    unreachable.sort_by(|a, b| loaded.store.get(*a).path.cmp(&loaded.store.get(*b).path));
+    unreachable
+}
+
+/// Every file a span of `node` (or of its children) is in.
+pub(crate) fn collect_files(node: &Node, into: &mut HashSet<FileId>) {
+    into.insert(node.span.file);
+    match &node.value {
+        crate::yaml::Value::Map(entries) => {
+            entries.iter().for_each(|e| collect_files(&e.value, into))
+        }
+        crate::yaml::Value::Seq(items) => items.iter().for_each(|i| collect_files(i, into)),
+        crate::yaml::Value::Scalar(..) => {}
+    }
+}
+
+/// One info finding listing the unreachable files (at the first, the others related).
+fn unreachable_finding(resolver: &Resolver, files: &[FileId]) -> Option<Finding> {
+    let first = *files.first()?;
+    let store = &resolver.loaded().store;
+    let names: BTreeSet<&str> = files.iter().take(5).map(|f| &*store.get(*f).path).collect();
+    let more = files.len().saturating_sub(names.len());
+    let listed = names.into_iter().collect::<Vec<_>>().join(", ");
+    let count = match files.len() {
+        1 => "1 manifest file reaches".to_string(),
+        n => format!("{n} manifest files reach"),
+    };
+    let and_more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "{count} no cluster: {listed}{and_more}; only the rules that need no cluster check them"
+    );
+    let finding = Finding::new(
+        RuleId::Unreachable,
+        Severity::Info,
+        Span::file_start(first),
+        message,
+    );
+    Some(files[1..].iter().fold(finding, |f, file| {
+        f.with_related(Span::file_start(*file), "also reaches no cluster")
+    }))
+}

@@ -1,0 +1,185 @@
+//! Patch targets: `group`, `version`, `kind`, `name` and `namespace` are
+//! regular expressions anchored at both ends; `labelSelector` and
+//! `annotationSelector` use Kubernetes selector syntax (`a=b`, `a!=b`, `a`,
+//! `!a`, `a in (x,y)`, `a notin (x,y)`).
+
+use regex::Regex;
+
+use super::Resource;
+use crate::yaml::Node;
+
+/// A compiled `target`.
+pub struct Selector {
+    fields: Vec<(Field, Regex)>,
+    labels: Vec<Requirement>,
+    annotations: Vec<Requirement>,
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Group,
+    Version,
+    Kind,
+    Name,
+    Namespace,
+}
+
+enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    Exists(String),
+    NotExists(String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+}
+
+impl Selector {
+    /// Compiles a `target` mapping; the error names the field that does not compile.
+    pub fn parse(target: &Node) -> Result<Selector, String> {
+        let mut fields = Vec::new();
+        for (key, field) in [
+            ("group", Field::Group),
+            ("version", Field::Version),
+            ("kind", Field::Kind),
+            ("name", Field::Name),
+            ("namespace", Field::Namespace),
+        ] {
+            if let Some(pattern) = target.get(key).and_then(Node::as_str) {
+                let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                    format!("`target.{key}` is not a valid regular expression: {e}")
+                })?;
+                fields.push((field, regex));
+            }
+        }
+        let requirements = |key: &str| {
+            target.get(key).and_then(Node::as_str).map_or_else(
+                || Ok(Vec::new()),
+                |s| parse_requirements(s).map_err(|e| format!("`target.{key}`: {e}")),
+            )
+        };
+        Ok(Selector {
+            fields,
+            labels: requirements("labelSelector")?,
+            annotations: requirements("annotationSelector")?,
+        })
+    }
+
+    pub fn matches(&self, resource: &Resource) -> bool {
+        let (group, version) = resource.group_version();
+        self.fields.iter().all(|(field, regex)| match field {
+            Field::Group => regex.is_match(group),
+            Field::Version => regex.is_match(version),
+            Field::Kind => regex.is_match(resource.kind()),
+            Field::Name => {
+                regex.is_match(resource.name())
+                    || resource.earlier_names.iter().any(|n| regex.is_match(n))
+            }
+            Field::Namespace => regex.is_match(resource.namespace()),
+        }) && self.labels.iter().all(|r| r.matches(resource, "labels"))
+            && self
+                .annotations
+                .iter()
+                .all(|r| r.matches(resource, "annotations"))
+    }
+}
+
+impl Requirement {
+    fn matches(&self, resource: &Resource, field: &str) -> bool {
+        let value = |key: &str| resource.metadata_value(field, key);
+        match self {
+            Requirement::Equals(k, v) => value(k) == Some(v),
+            Requirement::NotEquals(k, v) => value(k) != Some(v),
+            Requirement::Exists(k) => value(k).is_some(),
+            Requirement::NotExists(k) => value(k).is_none(),
+            Requirement::In(k, vs) => value(k).is_some_and(|v| vs.iter().any(|x| x == v)),
+            Requirement::NotIn(k, vs) => value(k).is_none_or(|v| vs.iter().all(|x| x != v)),
+        }
+    }
+}
+
+/// Splits at commas outside parentheses.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn parse_requirements(text: &str) -> Result<Vec<Requirement>, String> {
+    split_top_level(text)
+        .into_iter()
+        .map(parse_requirement)
+        .collect()
+}
+
+fn parse_requirement(part: &str) -> Result<Requirement, String> {
+    let set = |rest: &str| -> Result<Vec<String>, String> {
+        let inner = rest
+            .trim()
+            .strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .ok_or_else(|| format!("bad set in `{part}`"))?;
+        Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
+    };
+    if let Some((key, rest)) = part.split_once(" notin ") {
+        return Ok(Requirement::NotIn(key.trim().into(), set(rest)?));
+    }
+    if let Some((key, rest)) = part.split_once(" in ") {
+        return Ok(Requirement::In(key.trim().into(), set(rest)?));
+    }
+    if let Some((key, value)) = part.split_once("!=") {
+        return Ok(Requirement::NotEquals(
+            key.trim().into(),
+            value.trim().into(),
+        ));
+    }
+    if let Some((key, value)) = part.split_once("==").or_else(|| part.split_once('=')) {
+        return Ok(Requirement::Equals(key.trim().into(), value.trim().into()));
+    }
+    match part.strip_prefix('!') {
+        Some(key) => Ok(Requirement::NotExists(key.trim().into())),
+        None => Ok(Requirement::Exists(part.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::testing::parse_first as node;
+
+    fn resource(text: &str) -> Resource {
+        let n = node(text);
+        let span = n.span;
+        Resource::new(n, span)
+    }
+
+    #[test]
+    fn anchored_regex_and_label_selectors() {
+        let r = resource(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-one\n  labels: {tier: web}\n",
+        );
+        let sel = |t| Selector::parse(&node(t)).expect("compiles");
+        assert!(sel("name: app-.*").matches(&r));
+        assert!(!sel("name: app").matches(&r));
+        assert!(sel("group: apps\nkind: Deploy.*").matches(&r));
+        assert!(sel("labelSelector: tier in (web, api),!legacy").matches(&r));
+        assert!(!sel("labelSelector: tier=api").matches(&r));
+        assert!(Selector::parse(&node("name: '('")).is_err());
+    }
+}

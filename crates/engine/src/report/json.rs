@@ -1,0 +1,110 @@
+//! `--format json`: one object, `{"version": 1, "findings": [...], "summary": {...}}`.
+//! The fields are documented in `docs/json-output.md`, and the JSON Schema
+//! is `schemas/fleet-lint-report.schema.json`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::LintRun;
+use crate::diag::{Place, fingerprints};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    message: String,
+    #[serde(flatten)]
+    place: Place<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<String>,
+    /// The tenant that owns the object the finding is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    files: usize,
+    /// Findings the `--baseline` held, left out.
+    baselined: usize,
+    /// Objects checked against a schema, and objects of kinds without one.
+    schema: SchemaSummary,
+}
+
+#[derive(Serialize)]
+struct SchemaSummary {
+    validated: usize,
+    unchecked: usize,
+}
+
+pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
+    let store = &run.loaded.store;
+    let prints = fingerprints(&run.findings, store);
+    let tenants = run.finding_tenants();
+    let findings = run
+        .findings
+        .iter()
+        .zip(&prints)
+        .zip(tenants)
+        .map(|((f, print), tenant)| JsonFinding {
+            tenant,
+            rule: f.rule.as_str(),
+            severity: f.severity.as_str(),
+            message: f.message().into_owned(),
+            place: Place::of(f.span, store),
+            help: f.help().map(|h| h.into_owned()),
+            related: f
+                .related()
+                .map(|(span, message)| {
+                    let place = Place::of(span, store);
+                    JsonRelated {
+                        path: place.path,
+                        line: place.line,
+                        column: place.column,
+                        message: message.into_owned(),
+                    }
+                })
+                .collect(),
+            fingerprint: print.to_string(),
+        })
+        .collect();
+    let (errors, warnings, infos) = run.counts();
+    let output = Output {
+        version: 1,
+        findings,
+        summary: Summary {
+            errors,
+            warnings,
+            infos,
+            files: store.len(),
+            baselined: run.baselined,
+            schema: SchemaSummary {
+                validated: run.schema_coverage.validated,
+                unchecked: run.schema_coverage.unchecked,
+            },
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    writeln!(out)
+}

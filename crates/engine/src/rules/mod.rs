@@ -1,0 +1,128 @@
+//! The rule registry: every rule's stable id, default severity, one-line
+//! summary and documentation (`rules/<id>.md`, embedded in the binary); and
+//! the rules, one file each.
+//!
+//! A rule reads the fleet model (or the source files) and returns findings;
+//! the same source location found on several clusters or builds becomes one
+//! finding, with the places it lands as related locations.
+
+mod dangling_reference;
+mod plaintext_secret;
+mod registry;
+pub mod schema;
+mod tenant_alert_coverage;
+mod tenant_cluster_rbac;
+mod tenant_cross_namespace_ref;
+mod tenant_remote_base;
+mod tenant_service_account;
+mod tenant_target_namespace;
+mod unresolved_substitution;
+
+use std::collections::HashMap;
+
+use crate::config::Config;
+use crate::diag::{Finding, Rule, Severity};
+use crate::fleet::{Cluster, Fleet, Placed};
+use crate::load::Loaded;
+use crate::source::{SourceStore, Span};
+use crate::yaml::LoadedFile;
+
+pub use registry::{BUILTIN_RULES, CheckFn, Producer, RuleId, RuleInfo, Tag, rule_info};
+
+/// What a rule can read.
+pub struct RuleContext<'a> {
+    pub fleet: &'a Fleet,
+    /// Every file read: texts, parsed documents, lookups by path.
+    pub loaded: &'a Loaded,
+    pub config: &'a Config,
+    /// What every kustomization directory builds, reached by a cluster or not.
+    pub builds: &'a [crate::kustomize::Build],
+}
+
+impl RuleContext<'_> {
+    pub fn store(&self) -> &SourceStore {
+        &self.loaded.store
+    }
+
+    /// Parsed documents of every file, by file id.
+    pub fn files(&self) -> &[LoadedFile] {
+        &self.loaded.files
+    }
+}
+
+/// Runs every built-in rule's check and declarative part, and the user's
+/// declarative `policies`; one finding per rule and source location.
+pub fn run_rules(ctx: &RuleContext, policies: &[crate::policy::Policy]) -> RulesOutcome {
+    let checks = BUILTIN_RULES.iter().filter_map(RuleInfo::check);
+    let mut findings: Vec<Finding> = checks.flat_map(|check| check(ctx)).collect();
+    findings.extend(crate::policy::run(crate::policy::builtin_policies(), ctx));
+    findings.extend(crate::policy::run(policies, ctx));
+    let started = std::time::Instant::now();
+    let (schema_findings, schema_coverage) = schema::check(ctx);
+    let schema_time = started.elapsed();
+    findings.extend(schema_findings);
+    RulesOutcome {
+        findings: collapse(findings),
+        schema_coverage,
+        schema_time,
+    }
+}
+
+/// What the rules found, and what the schema rule checked and took.
+pub struct RulesOutcome {
+    pub findings: Vec<Finding>,
+    pub schema_coverage: schema::Coverage,
+    pub schema_time: std::time::Duration,
+}
+
+/// Merges findings of the same rule at the same place (the same object seen on
+/// several clusters or through several overlays), keeping all related locations.
+fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: HashMap<(Rule, Span), usize> = HashMap::new();
+    for finding in findings {
+        match index.get(&(finding.rule.clone(), finding.span)) {
+            Some(&i) => out[i].absorb_related(finding),
+            None => {
+                index.insert((finding.rule.clone(), finding.span), out.len());
+                out.push(finding);
+            }
+        }
+    }
+    out
+}
+
+/// Where `placed` lands: the `spec.path` of the nearest Flux Kustomization
+/// that applies it, and a message naming the cluster and that Kustomization.
+pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
+    for sync in cluster.sync_chain(placed.sync).into_iter().rev() {
+        let sync = &cluster.syncs[sync];
+        if let Some(object) = sync.object {
+            let node = &cluster.objects[object].resource.node;
+            let span = node
+                .get_path(&["spec", "path"])
+                .map_or_else(|| node.headline(), |n| n.span);
+            return (
+                span,
+                format!(
+                    "lands on cluster {} through Kustomization {}",
+                    cluster.name, sync.id
+                ),
+            );
+        }
+    }
+    (
+        placed.resource.node.headline(),
+        format!("lands on cluster {}", cluster.name),
+    )
+}
+
+/// A user's declarative rule (from `rules.paths`), as reports describe it.
+#[derive(Clone, Debug)]
+pub struct UserRuleInfo {
+    pub id: String,
+    pub severity: Severity,
+    /// The rule's message as written (before `{{...}}` is filled in).
+    pub summary: String,
+    pub help: Option<String>,
+}

@@ -1,0 +1,62 @@
+//! `tenant-cross-namespace-ref`: a tenant's Flux objects refer only to
+//! objects in their own namespace, wherever Flux's multi-tenancy lockdown
+//! (`--no-cross-namespace-refs`) checks it: Kustomization and
+//! ImageUpdateAutomation sources, HelmRelease chart sources, ImagePolicy
+//! repositories, Alert event sources and Receiver resources.
+
+use super::{RuleContext, landing};
+use crate::diag::{Finding, Severity};
+use crate::fleet::refs::references;
+use crate::rules::RuleId;
+
+pub const ID: RuleId = RuleId::TenantCrossNamespaceRef;
+
+pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for cluster in &ctx.fleet.clusters {
+        for placed in cluster.objects.iter() {
+            let Some(tenant) = placed
+                .owner
+                .is_restricted_tenant()
+                .then(|| placed.owner.tenant())
+                .flatten()
+            else {
+                continue;
+            };
+            let own = placed.resource.namespace();
+            if own.is_empty() {
+                continue;
+            }
+            for reference in references(&placed.resource)
+                .into_iter()
+                .filter(|r| r.lockdown && r.namespace != own)
+            {
+                let message = format!(
+                    "{} of tenant {tenant} refers to {reference} through {}, outside its namespace {own}: Flux's multi-tenancy lockdown (--no-cross-namespace-refs) refuses it, and without the lockdown the tenant reaches into namespace {}",
+                    placed.resource.describe(),
+                    reference.field,
+                    reference.namespace
+                );
+                let (span, landed) = landing(cluster, placed);
+                findings.push(
+                    Finding::new(
+                        ID,
+                        Severity::Error,
+                        reference.namespace_span.unwrap_or(reference.name_span),
+                        message,
+                    )
+                    .with_help(if reference.required {
+                        format!(
+                            "define the {} in namespace {own} (the tenant's own), and drop the namespace",
+                            reference.kind
+                        )
+                    } else {
+                        format!("list only objects of namespace {own}; other namespaces' events are the platform's to route")
+                    })
+                    .with_related(span, landed),
+                );
+            }
+        }
+    }
+    findings
+}

@@ -1,0 +1,12 @@
+//! Helpers for the engine's unit tests.
+
+use crate::source::{FileId, SourceFile};
+use crate::yaml::{LoadLimits, Node, load_yaml};
+
+/// The first document of `text` (tests only).
+pub(crate) fn parse_first(text: &str) -> Node {
+    let source = SourceFile::new("test.yaml", text);
+    let mut loaded = load_yaml(FileId(0), &source, LoadLimits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    loaded.documents.remove(0).root
+}

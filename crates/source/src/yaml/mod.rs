@@ -1,0 +1,226 @@
+//! The spanned YAML tree: every mapping key, value and sequence item carries the
+//! [`Span`] it was read from, so every later stage can point at the exact key.
+//!
+//! Nodes are plain owned values (cheap to clone for Kustomize patches); a node
+//! copied from another file keeps its original span, so a built object knows, per
+//! field, whether the value came from the base, a patch or a generator.
+
+mod emit;
+mod load;
+
+pub use emit::to_yaml;
+pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml};
+
+use crate::source::Span;
+
+/// How a scalar was written, which decides its type under the YAML 1.2 core schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    Quoted,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(Box<str>, ScalarStyle),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry: key and value, each with its own span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+impl Node {
+    /// The scalar's text, whatever its type (`"3"` for `3`, `""` for `~`).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s, _) if !self.is_null() => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for `~`, `null`, `Null`, `NULL` and an empty plain scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s, ScalarStyle::Plain)
+            if matches!(&**s, "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry under scalar key `key` of a mapping.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
+    }
+
+    /// The value under scalar key `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The value at a path of mapping keys, e.g. `["spec", "serviceAccountName"]`.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// A string scalar at `span`.
+    pub fn string(text: &str, span: Span) -> Node {
+        Node {
+            span,
+            value: Value::Scalar(text.into(), ScalarStyle::Quoted),
+        }
+    }
+
+    /// An empty mapping at `span`.
+    pub fn empty_map(span: Span) -> Node {
+        Node {
+            span,
+            value: Value::Map(Vec::new()),
+        }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|e| e.key.as_str() == Some(key))
+                .map(|e| &mut e.value),
+            _ => None,
+        }
+    }
+
+    /// Sets `key` of a mapping to `value` (replacing an existing entry, else
+    /// appending one whose key shares the value's span). No-op on non-mappings.
+    pub fn set(&mut self, key: &str, value: Node) {
+        let Value::Map(entries) = &mut self.value else {
+            return;
+        };
+        match entries.iter_mut().find(|e| e.key.as_str() == Some(key)) {
+            Some(entry) => entry.value = value,
+            None => entries.push(Entry {
+                key: Node::string(key, value.span),
+                value,
+            }),
+        }
+    }
+
+    /// The mapping under `key`, created (at `span`) when missing or not a mapping.
+    pub fn map_entry(&mut self, key: &str, span: Span) -> Option<&mut Node> {
+        if self.get(key).and_then(Node::as_map).is_none() {
+            self.set(key, Node::empty_map(span));
+        }
+        self.get_mut(key)
+    }
+
+    /// Removes `key` from a mapping; returns the removed value.
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        let index = entries.iter().position(|e| e.key.as_str() == Some(key))?;
+        Some(entries.remove(index).value)
+    }
+
+    /// Where a finding about this whole object points: its `kind:` key, else
+    /// its first key, else the node itself.
+    pub fn headline(&self) -> Span {
+        let first = self.as_map().and_then(<[Entry]>::first).map(|e| e.key.span);
+        self.entry("kind")
+            .map(|e| e.key.span)
+            .or(first)
+            .unwrap_or(self.span)
+    }
+
+    /// The node as JSON, with plain scalars typed by the YAML 1.2 core schema.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Scalar(s, ScalarStyle::Plain) => plain_scalar_to_json(s),
+            Value::Scalar(s, _) => J::String(s.to_string()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| (key_text(&e.key), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn key_text(key: &Node) -> String {
+    match &key.value {
+        Value::Scalar(s, _) => s.to_string(),
+        _ => key.to_json().to_string(),
+    }
+}
+
+/// Types a plain scalar as the YAML 1.2 core schema does (and as Kubernetes'
+/// YAML libraries do for the forms that matter in manifests).
+pub fn plain_scalar_to_json(s: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return J::Null,
+        "true" | "True" | "TRUE" => return J::Bool(true),
+        "false" | "False" | "FALSE" => return J::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = parse_int(s) {
+        return J::Number(n.into());
+    }
+    let looks_float = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && s.bytes().any(|b| b.is_ascii_digit());
+    if looks_float && let Some(n) = s.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+        return J::Number(n);
+    }
+    J::String(s.to_string())
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -value } else { value })
+}
+
+/// One YAML document of a file.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based index of the document in its file.
+    pub index: usize,
+    pub root: Node,
+}

@@ -1,0 +1,5 @@
+//! fleet-lint's development tasks, as a library for the benchmarks and tests
+//! that need them and as the `xtask` binary (`cargo xtask ...`).
+
+pub mod generate;
+pub mod new_rule;

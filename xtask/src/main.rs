@@ -1,0 +1,72 @@
+//! `cargo xtask`: fleet-lint's development tasks.
+//!
+//! - `cargo xtask gen-fleet DIR TENANTS`: writes a generated fleet (the
+//!   benchmarks' input; see BENCHMARKS.md);
+//! - `cargo xtask new-rule ID --severity error|warning|info [--summary TEXT]
+//!   [--tenant] [--security]`: scaffolds a rule (see [`xtask::new_rule`]).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use xtask::generate::{FleetSpec, write_fleet};
+use xtask::new_rule::{NewRule, scaffold};
+
+const USAGE: &str = "usage:
+  cargo xtask gen-fleet DIR TENANTS
+  cargo xtask new-rule ID --severity error|warning|info [--summary TEXT] [--tenant] [--security]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("gen-fleet") => gen_fleet(&args[1..]),
+        Some("new-rule") => new_rule(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn gen_fleet(args: &[String]) -> Result<(), String> {
+    let [dir, tenants] = args else {
+        return Err(USAGE.to_string());
+    };
+    let tenants = tenants
+        .parse()
+        .map_err(|_| format!("TENANTS must be a number, not `{tenants}`"))?;
+    write_fleet(&PathBuf::from(dir), &FleetSpec::new(tenants))
+        .map(|_| ())
+        .map_err(|e| format!("cannot write {dir}: {e}"))
+}
+
+fn new_rule(args: &[String]) -> Result<(), String> {
+    let mut rule = NewRule::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--severity" => rule.severity = args.next().ok_or(USAGE)?.clone(),
+            "--summary" => rule.summary = args.next().ok_or(USAGE)?.clone(),
+            "--tenant" => rule.tenant = true,
+            "--security" => rule.security = true,
+            id if !id.starts_with('-') && rule.id.is_empty() => rule.id = id.to_string(),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask is not inside the workspace")?;
+    let written = scaffold(root, &rule)?;
+    println!("scaffolded rule {}:", rule.id);
+    for path in written {
+        println!("  {path}");
+    }
+    println!(
+        "next: write the check, make fixtures/rules/{id}/fail raise it (and pass stay clean), fill in rules/{id}.md, then\n  INSTA_UPDATE=always cargo test --test rule_snapshots   # then review the new snapshot",
+        id = rule.id
+    );
+    Ok(())
+}
