@@ -54,8 +54,14 @@ fn measure(tenants: usize, seeded: bool) -> Result<(), String> {
             quiet: true,
             width: 100,
         };
-        report::render(Format::Sarif, &run, Duration::ZERO, &human, &mut io::sink())
-            .map_err(|e| e.to_string())?;
+        report::render(
+            Format::Sarif,
+            &report::Context::of(&run),
+            Duration::ZERO,
+            &human,
+            &mut io::sink(),
+        )
+        .map_err(|e| e.to_string())?;
         report_time += started.elapsed();
         sum.load += run.timings.load;
         sum.model += run.timings.model;

@@ -23,7 +23,7 @@ use fleet_lint_engine::report::graph::{self, GraphFormat};
 use fleet_lint_engine::report::{self, Format, HumanOptions};
 use fleet_lint_engine::rules::{BUILTIN_RULES, rule_info};
 use fleet_lint_engine::selection::{FileSelection, Listed};
-use fleet_lint_engine::{LintOptions, LintRun, lint};
+use fleet_lint_engine::{LintOptions, LintRun, lint, model};
 
 use crate::changed::ChangedFiles;
 use crate::spinner::Spinner;
@@ -372,9 +372,8 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
             target.display()
         ));
     }
-    let run = lint(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
-    let config = fleet_lint_engine::config::load_config(&args.path)?;
-    let starter = fleet_lint_engine::init::starter_config(&run, &config);
+    let model = model(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    let starter = fleet_lint_engine::init::starter_config(&model.fleet, &model.config);
     if args.stdout {
         print!("{}", starter.text);
         return Ok(ExitCode::SUCCESS);
@@ -384,7 +383,7 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
     eprintln!(
         "fleet-lint: wrote {} ({} clusters, {} tenants found)",
         target.display(),
-        run.fleet.clusters.len(),
+        model.fleet.clusters.len(),
         starter.tenants
     );
     Ok(ExitCode::SUCCESS)
@@ -398,10 +397,11 @@ fn write_report(
     human: &HumanOptions,
     mut out: impl Write,
 ) -> io::Result<()> {
+    let context = report::Context::of(run);
     if statistics {
-        report::render_statistics(format, run, started.elapsed(), human, &mut out)?;
+        report::render_statistics(format, &context, started.elapsed(), human, &mut out)?;
     } else {
-        report::render(format, run, started.elapsed(), human, &mut out)?;
+        report::render(format, &context, started.elapsed(), human, &mut out)?;
     }
     out.flush()
 }
@@ -501,10 +501,10 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
 }
 
 fn run_graph(args: &GraphArgs) -> Result<ExitCode, String> {
-    let run = lint(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    let model = model(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
     match graph::render(
-        &run.fleet,
-        &run.loaded.store,
+        &model.fleet,
+        &model.loaded.store,
         args.format,
         &mut io::stdout().lock(),
     ) {

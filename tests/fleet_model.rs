@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use common::{fixture, fleet_lint, say, shared, subdirs};
 use fleet_lint_engine::diag::Severity;
 use fleet_lint_engine::fleet::{Fleet, Owner};
-use fleet_lint_engine::{LintOptions, LintRun, lint};
+use fleet_lint_engine::{LintOptions, Model, lint, model};
 
-fn run(name: &str) -> LintRun {
-    lint(&LintOptions::new(fixture(name))).expect("lint runs")
+/// The fleet model of a fixture: the model stage alone, without the rules.
+fn run(name: &str) -> Model {
+    model(&LintOptions::new(fixture(name))).expect("the model builds")
 }
 
 /// For each (cluster, owner), the `Kind namespace/name` of its HelmReleases
@@ -55,8 +56,9 @@ fn cluster_names(fleet: &Fleet) -> Vec<&str> {
     fleet.clusters.iter().map(|c| c.name.as_str()).collect()
 }
 
-/// No finding above info: the layouts are clean.
-fn assert_clean(run: &LintRun) {
+/// No finding above info, rules included: the layout is clean.
+fn assert_clean(name: &str) {
+    let run = lint(&LintOptions::new(fixture(name))).expect("lint runs");
     let noisy: Vec<_> = run
         .findings
         .iter()
@@ -116,7 +118,7 @@ fn layout_1_example_fleet() {
 #[test]
 fn layout_2_cluster_dirs_with_a_remote_cluster() {
     let run = run("layout-2-cluster-dirs");
-    assert_clean(&run);
+    assert_clean("layout-2-cluster-dirs");
     assert_eq!(cluster_names(&run.fleet), ["mgmt"]);
     let map = placements(&run.fleet);
     assert_eq!(
@@ -157,7 +159,7 @@ fn layout_2_cluster_dirs_with_a_remote_cluster() {
 #[test]
 fn layout_3_depends_on_chain() {
     let run = run("layout-3-depends-on");
-    assert_clean(&run);
+    assert_clean("layout-3-depends-on");
     let cluster = &run.fleet.clusters[0];
     let depends: BTreeMap<&str, Vec<&str>> = cluster
         .syncs
@@ -191,7 +193,7 @@ fn layout_3_depends_on_chain() {
 #[test]
 fn layout_4_service_dirs_named_in_config() {
     let run = run("layout-4-service-dirs");
-    assert_clean(&run);
+    assert_clean("layout-4-service-dirs");
     let map = placements(&run.fleet);
     assert_eq!(
         at(&map, "staging", "checkout"),
@@ -216,7 +218,7 @@ fn layout_4_service_dirs_named_in_config() {
 #[test]
 fn layout_5_reference_architecture() {
     let run = run("layout-5-reference");
-    assert_clean(&run);
+    assert_clean("layout-5-reference");
     let map = placements(&run.fleet);
     // The path `./infrastructure/${ENVIRONMENT}` was substituted from the runtime-info ConfigMap.
     let cluster = &run.fleet.clusters[0];
@@ -320,8 +322,8 @@ fn corpora_model_figures() {
         return;
     };
     for (name, dir) in subdirs(&corpora) {
-        let run = lint(&LintOptions::new(&dir)).expect("lint runs");
-        let fleet = &run.fleet;
+        let model = model(&LintOptions::new(&dir)).expect("the model builds");
+        let fleet = &model.fleet;
         let syncs: usize = fleet.clusters.iter().map(|c| c.syncs.len() - 1).sum();
         let objects: usize = fleet.clusters.iter().map(|c| c.objects.len()).sum();
         say(&format!(

@@ -1,7 +1,8 @@
 //! `cargo xtask new-rule`: scaffolds a rule in every place a rule lives.
 //!
-//! 1. its declaration, appended to `declare_rules!` in
-//!    `crates/engine/src/rules/registry.rs` (id, severity, tags, check, summary);
+//! 1. its declaration, appended to the list in `crates/engine/src/rule_list.rs`
+//!    (id, severity, tags, check, summary), which the rule ids and the
+//!    registry are expanded from;
 //! 2. its check, `crates/engine/src/rules/<module>.rs`, and the `mod` line in
 //!    `crates/engine/src/rules/mod.rs`;
 //! 3. its doc, `rules/<id>.md`, with the header the declaration generates and
@@ -30,10 +31,10 @@ pub struct NewRule {
     pub security: bool,
 }
 
-const REGISTRY: &str = "crates/engine/src/rules/registry.rs";
+const REGISTRY: &str = "crates/engine/src/rule_list.rs";
 const RULES_MOD: &str = "crates/engine/src/rules/mod.rs";
-/// The end of `declare_rules! { ... }`, before which a declaration goes.
-const DECLARATIONS_END: &str = "\n}\n\n/// The registry entry for `id`";
+/// The end of the declarations, before which a declaration goes.
+const DECLARATIONS_END: &str = "\n        }\n    };\n}\n";
 
 /// Writes the rule's files under `root` (the workspace), returning their
 /// root-relative paths; refuses an invalid or taken id before writing anything.
@@ -146,7 +147,7 @@ fn declaration(rule: &NewRule, severity: &str, module: &str, summary: &str) -> S
         .filter_map(|(on, tag)| on.then_some(tag))
         .collect();
     format!(
-        "    {variant} = \"{id}\" {{\n        severity: {severity},\n        tags: [{tags}],\n        by: [Check(super::{module}::check)],\n        summary: \"{summary}\",\n    }}",
+        "            {variant} = \"{id}\" {{\n                severity: {severity},\n                tags: [{tags}],\n                by: [Check(super::{module}::check)],\n                summary: \"{summary}\",\n            }}",
         variant = variant(&rule.id),
         id = rule.id,
         tags = tags.join(", "),
@@ -280,7 +281,7 @@ mod tests {
         };
         put(
             REGISTRY,
-            "declare_rules! {\n    Old = \"old\" {\n    }\n}\n\n/// The registry entry for `id`, if any.\n",
+            "macro_rules! builtin_rules {\n    ($expand:ident) => {\n        $expand! {\n            Old = \"old\" {\n            }\n        }\n    };\n}\n\npub(crate) use builtin_rules;\n",
         );
         put(
             RULES_MOD,
@@ -310,7 +311,7 @@ mod tests {
         assert_eq!(written.len(), 15, "{written:?}");
         let read = |path: &str| fs::read_to_string(dir.path().join(path)).expect(path);
         assert!(read(REGISTRY).contains(
-            "    }\n    TenantImageRegistry = \"tenant-image-registry\" {\n        severity: Warning,\n        tags: [Security, Tenant],\n        by: [Check(super::tenant_image_registry::check)],\n"
+            "            }\n            TenantImageRegistry = \"tenant-image-registry\" {\n                severity: Warning,\n                tags: [Security, Tenant],\n                by: [Check(super::tenant_image_registry::check)],\n                summary: \"A tenant image from a registry the platform does not allow\",\n            }\n        }\n    };\n}\n"
         ));
         assert!(
             read(RULES_MOD).contains(

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use crate::source::{SourceFile, SourceStore, Span};
 
 /// The rule a finding belongs to: a built-in one, or one of the user's

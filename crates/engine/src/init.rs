@@ -8,10 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::LintRun;
 use crate::config::Config;
-use crate::fleet::Owner;
 use crate::fleet::tenant::PLATFORM_NAMESPACES;
+use crate::fleet::{Fleet, Owner};
 
 /// What a tenant looks like from the fleet: its namespaces and whether it is privileged.
 #[derive(Default)]
@@ -28,11 +27,11 @@ pub struct Starter {
 }
 
 /// The starter config for the repository `run` linted with `config`.
-pub fn starter_config(run: &LintRun, config: &Config) -> Starter {
-    let seen = tenants_seen(run);
+pub fn starter_config(fleet: &Fleet, config: &Config) -> Starter {
+    let seen = tenants_seen(fleet);
     let mut text = String::new();
     header(&mut text);
-    clusters(&mut text, run);
+    clusters(&mut text, fleet);
     tenants(&mut text, &seen, config);
     rest(&mut text);
     Starter {
@@ -50,8 +49,8 @@ fn header(out: &mut String) {
     );
 }
 
-fn clusters(out: &mut String, run: &LintRun) {
-    let found = &run.fleet.clusters;
+fn clusters(out: &mut String, fleet: &Fleet) {
+    let found = &fleet.clusters;
     let _ = writeln!(
         out,
         "\n# Clusters: fleet-lint found {} entry point{} by itself (the flux-system sync, else\n# clusters/*/). List them only to pin their names or paths:\n# clusters:",
@@ -95,9 +94,9 @@ fn tenants(out: &mut String, seen: &BTreeMap<String, TenantSeen>, config: &Confi
 }
 
 /// Every tenant that owns an object on some cluster, with the namespaces of its objects.
-fn tenants_seen(run: &LintRun) -> BTreeMap<String, TenantSeen> {
+fn tenants_seen(fleet: &Fleet) -> BTreeMap<String, TenantSeen> {
     let mut seen: BTreeMap<String, TenantSeen> = BTreeMap::new();
-    for placed in run.fleet.clusters.iter().flat_map(|c| &c.objects) {
+    for placed in fleet.clusters.iter().flat_map(|c| &c.objects) {
         let Owner::Tenant { name, privileged } = &placed.owner else {
             continue;
         };

@@ -2,7 +2,7 @@
 //! it into spanned YAML trees. Every problem with a file (too large, unreadable,
 //! binary, not UTF-8, not YAML, empty) becomes a finding here; nothing panics.
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;

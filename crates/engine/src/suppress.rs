@@ -10,7 +10,7 @@
 //! scope. A rule named by a directive that silenced nothing, or that does not
 //! exist, is reported as `unused-suppression`, so stale exceptions do not pile up.
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

@@ -14,7 +14,7 @@ mod source;
 pub mod substitute;
 pub mod tenant;
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
@@ -40,7 +40,7 @@ pub struct Cluster {
     /// The directory the cluster is bootstrapped on.
     pub entry: String,
     /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root.
-    pub syncs: Vec<Sync>,
+    pub syncs: Vec<FollowedKustomization>,
     pub objects: Vec<Placed>,
     /// (kind, namespace, name) -> first index in `objects`.
     index: HashMap<(String, String, String), usize>,
@@ -48,7 +48,7 @@ pub struct Cluster {
 
 /// A Flux Kustomization as followed on one cluster.
 #[derive(Debug)]
-pub struct Sync {
+pub struct FollowedKustomization {
     /// `namespace/name`.
     pub id: String,
     /// The directory it builds.
@@ -293,7 +293,7 @@ impl Builder<'_> {
             .map_or("flux-system/flux-system".to_string(), |r| {
                 format!("{}/{}", r.namespace(), r.name())
             });
-        cluster.syncs.push(Sync {
+        cluster.syncs.push(FollowedKustomization {
             id: root_id,
             path: entry.clone(),
             parent: None,
@@ -401,7 +401,7 @@ impl Builder<'_> {
             })
             .collect();
         let sync = cluster.syncs.len();
-        cluster.syncs.push(Sync {
+        cluster.syncs.push(FollowedKustomization {
             id,
             path: String::new(),
             parent: Some(pending.parent),

@@ -6,7 +6,7 @@
 use super::{Objects, Resolver, Resource, list};
 use crate::base64;
 use crate::diag::{Finding, Severity};
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
 

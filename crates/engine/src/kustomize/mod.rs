@@ -22,7 +22,7 @@ mod resource;
 mod select;
 mod transform;
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

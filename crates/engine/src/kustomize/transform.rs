@@ -4,7 +4,7 @@
 //! Values a transformer writes are spanned at the kustomization field that
 //! set them, so a finding about an overlay's namespace points at the overlay.
 
-use crate::rules::RuleId;
+use crate::rule_id::RuleId;
 use std::collections::HashSet;
 
 use super::patch::{self, MergeOutcome};

@@ -3,17 +3,17 @@
 
 use std::io::{self, Write};
 
-use crate::LintRun;
+use super::Context;
 use crate::diag::{Place, Severity};
 
-pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    for finding in &run.findings {
+pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    for finding in cx.findings {
         let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let place = Place::of(finding.span, &run.loaded.store);
+        let place = Place::of(finding.span, cx.store);
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -13,8 +13,8 @@ use miette::{
     SpanContents,
 };
 
+use super::Context;
 use super::plural;
-use crate::LintRun;
 use crate::diag::{Finding, Place, Severity, mask_source};
 use crate::source::{FileId, SourceFile, SourceStore, Span};
 
@@ -29,7 +29,7 @@ pub struct HumanOptions {
 }
 
 pub fn render(
-    run: &LintRun,
+    cx: &Context,
     elapsed: Duration,
     options: &HumanOptions,
     out: &mut dyn Write,
@@ -42,11 +42,11 @@ pub fn render(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
-    let store = &run.loaded.store;
+    let store = cx.store;
     // Snippets show neighbouring lines: mask every secret of the run in each.
-    let secrets: Vec<&str> = run.findings.iter().flat_map(Finding::secrets).collect();
+    let secrets: Vec<&str> = cx.findings.iter().flat_map(Finding::secrets).collect();
     let mut sources = MaskedSources::new(store, &secrets);
-    for finding in &run.findings {
+    for finding in cx.findings {
         let report = Report::new(finding, store, &mut sources);
         let mut text = String::new();
         handler
@@ -55,15 +55,15 @@ pub fn render(
         out.write_all(text.as_bytes())?;
     }
     if !options.quiet {
-        writeln!(out, "{}", summary_line(run, elapsed))?;
+        writeln!(out, "{}", summary_line(cx, elapsed))?;
     }
     Ok(())
 }
 
 /// `N errors, M warnings in K files (T ms)`, with infos only when there are
 /// some, then how many objects had no schema when some had none.
-pub fn summary_line(run: &LintRun, elapsed: Duration) -> String {
-    let (errors, warnings, infos) = run.counts();
+pub fn summary_line(cx: &Context, elapsed: Duration) -> String {
+    let (errors, warnings, infos) = cx.counts();
     let mut counts = format!(
         "{}, {}",
         plural(errors, "error"),
@@ -72,15 +72,15 @@ pub fn summary_line(run: &LintRun, elapsed: Duration) -> String {
     if infos > 0 {
         counts.push_str(&format!(", {}", plural(infos, "info")));
     }
-    if run.baselined > 0 {
-        counts.push_str(&format!(" ({} in the baseline not shown)", run.baselined));
+    if cx.baselined > 0 {
+        counts.push_str(&format!(" ({} in the baseline not shown)", cx.baselined));
     }
     let mut line = format!(
         "{counts} in {} ({} ms)",
-        plural(run.loaded.store.len(), "file"),
+        plural(cx.store.len(), "file"),
         elapsed.as_millis()
     );
-    let unchecked = run.schema_coverage.unchecked;
+    let unchecked = cx.schema_coverage.unchecked;
     if unchecked > 0 {
         line.push_str(&format!(
             "; {} not schema-checked (no schema for their kind)",
@@ -322,7 +322,7 @@ mod tests {
             "token s3cr3tT0ken in address",
         )
         .with_secret("s3cr3tT0ken");
-        let run = LintRun {
+        let run = crate::LintRun {
             loaded,
             fleet: Default::default(),
             findings: vec![finding],
@@ -337,7 +337,7 @@ mod tests {
             quiet: true,
             width: 100,
         };
-        render(&run, Duration::ZERO, &options, &mut out).expect("renders");
+        render(&Context::of(&run), Duration::ZERO, &options, &mut out).expect("renders");
         let text = String::from_utf8_lossy(&out);
         assert!(!text.contains("s3cr3tT0ken"), "{text}");
         assert!(text.contains("https://x/hooks/***********"), "{text}");

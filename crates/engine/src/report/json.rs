@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::LintRun;
+use super::Context;
 use crate::diag::{Place, fingerprints};
 
 #[derive(Serialize)]
@@ -58,11 +58,11 @@ struct SchemaSummary {
     unchecked: usize,
 }
 
-pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    let store = &run.loaded.store;
-    let prints = fingerprints(&run.findings, store);
-    let tenants = run.finding_tenants();
-    let findings = run
+pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let store = cx.store;
+    let prints = fingerprints(cx.findings, store);
+    let tenants = cx.tenants.clone();
+    let findings = cx
         .findings
         .iter()
         .zip(&prints)
@@ -89,7 +89,7 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             fingerprint: print.to_string(),
         })
         .collect();
-    let (errors, warnings, infos) = run.counts();
+    let (errors, warnings, infos) = cx.counts();
     let output = Output {
         version: 1,
         findings,
@@ -98,10 +98,10 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             warnings,
             infos,
             files: store.len(),
-            baselined: run.baselined,
+            baselined: cx.baselined,
             schema: SchemaSummary {
-                validated: run.schema_coverage.validated,
-                unchecked: run.schema_coverage.unchecked,
+                validated: cx.schema_coverage.validated,
+                unchecked: cx.schema_coverage.unchecked,
             },
         },
     };

@@ -5,18 +5,18 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::LintRun;
+use super::Context;
 use crate::diag::{Finding, Place};
 
-pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in &run.findings {
+    for finding in cx.findings {
         by_rule
             .entry(finding.rule.as_str())
             .or_default()
             .push(finding);
     }
-    let total = run.findings.len();
+    let total = cx.findings.len();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -39,7 +39,7 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             n = findings.len()
         )?;
         for finding in findings {
-            let place = Place::of(finding.span, &run.loaded.store);
+            let place = Place::of(finding.span, cx.store);
             let location = format!("{}:{}:{}", place.path, place.line, place.column);
             writeln!(
                 out,

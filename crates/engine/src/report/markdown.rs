@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use super::Context;
 use super::plural;
-use crate::LintRun;
 use crate::diag::{Place, Severity};
 
 /// Findings shown one by one at most (GitHub caps a summary at 1 MiB).
 const LISTED: usize = 500;
 
-pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    let (errors, warnings, infos) = run.counts();
+pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let (errors, warnings, infos) = cx.counts();
     writeln!(out, "### fleet-lint\n")?;
     writeln!(
         out,
@@ -21,14 +21,14 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(infos, "info"),
-        plural(run.loaded.store.len(), "file")
+        plural(cx.store.len(), "file")
     )?;
-    if run.findings.is_empty() {
+    if cx.findings.is_empty() {
         return Ok(());
     }
-    let tenants = run.finding_tenants();
+    let tenants = cx.tenants.clone();
     let mut table: BTreeMap<(&str, &str), [usize; 3]> = BTreeMap::new();
-    for (finding, tenant) in run.findings.iter().zip(&tenants) {
+    for (finding, tenant) in cx.findings.iter().zip(&tenants) {
         let counts = table
             .entry((finding.rule.as_str(), tenant.unwrap_or("(platform)")))
             .or_default();
@@ -42,8 +42,8 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "\n<details><summary>Findings</summary>\n")?;
     writeln!(out, "| severity | rule | where | message |")?;
     writeln!(out, "| --- | --- | --- | --- |")?;
-    for finding in run.findings.iter().take(LISTED) {
-        let place = Place::of(finding.span, &run.loaded.store);
+    for finding in cx.findings.iter().take(LISTED) {
+        let place = Place::of(finding.span, cx.store);
         writeln!(
             out,
             "| {} | `{}` | `{}:{}` | {} |",
@@ -54,8 +54,8 @@ pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
             cell(&finding.message())
         )?;
     }
-    if run.findings.len() > LISTED {
-        writeln!(out, "\n{} more not listed.", run.findings.len() - LISTED)?;
+    if cx.findings.len() > LISTED {
+        writeln!(out, "\n{} more not listed.", cx.findings.len() - LISTED)?;
     }
     writeln!(out, "\n</details>")
 }

@@ -19,6 +19,81 @@ use std::time::Duration;
 pub use human::HumanOptions;
 
 use crate::LintRun;
+use crate::diag::{Finding, Severity};
+use crate::fleet::Fleet;
+use crate::rules::UserRuleInfo;
+use crate::rules::schema::Coverage;
+use crate::source::{FileId, SourceStore, Span};
+
+/// What an emitter reads: the findings, in report order, and the little it
+/// needs besides (never the whole run).
+pub struct Context<'a> {
+    pub findings: &'a [Finding],
+    /// The files the findings point into (paths relative to the linted root).
+    pub store: &'a SourceStore,
+    /// The tenant that owns each finding's object, if a tenant (aligned with `findings`).
+    pub tenants: Vec<Option<&'a str>>,
+    /// The user's declarative rules (one per id), which SARIF describes.
+    pub user_rules: &'a [UserRuleInfo],
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
+    /// Objects validated against a schema, and objects of kinds without one.
+    pub schema_coverage: Coverage,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a finished run.
+    pub fn of(run: &'a LintRun) -> Context<'a> {
+        Context {
+            findings: &run.findings,
+            store: &run.loaded.store,
+            tenants: finding_tenants(&run.fleet, &run.findings),
+            user_rules: &run.user_rules,
+            baselined: run.baselined,
+            schema_coverage: run.schema_coverage,
+        }
+    }
+
+    /// How many findings have each severity: (errors, warnings, infos).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+        )
+    }
+}
+
+/// The tenant of each finding: the owner of the object whose document holds
+/// the finding's primary location, if a tenant.
+fn finding_tenants<'a>(fleet: &'a Fleet, findings: &[Finding]) -> Vec<Option<&'a str>> {
+    let mut by_file: std::collections::HashMap<FileId, Vec<(Span, &str)>> =
+        std::collections::HashMap::new();
+    for placed in fleet.clusters.iter().flat_map(|c| &c.objects) {
+        if let Some(tenant) = placed.owner.tenant() {
+            let origin = placed.resource.origin;
+            by_file
+                .entry(origin.file)
+                .or_default()
+                .push((origin, tenant));
+        }
+    }
+    findings
+        .iter()
+        .map(|finding| {
+            let span = finding.span;
+            by_file
+                .get(&span.file)?
+                .iter()
+                .find_map(|(origin, tenant)| {
+                    (origin.start.offset <= span.start.offset
+                        && span.end.offset <= origin.end.offset)
+                        .then_some(*tenant)
+                })
+        })
+        .collect()
+}
 
 /// A report format; `ALL` lists them with the name and description the
 /// command line offers.
@@ -83,18 +158,18 @@ impl Format {
 /// Writes `run` in `format` to `out`.
 pub fn render(
     format: Format,
-    run: &LintRun,
+    cx: &Context,
     elapsed: Duration,
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Human => human::render(run, elapsed, human, out),
-        Format::Json => json::render(run, out),
-        Format::Sarif => sarif::render(run, out),
-        Format::Github => github::render(run, out),
-        Format::Junit => junit::render(run, out),
-        Format::Markdown => markdown::render(run, out),
+        Format::Human => human::render(cx, elapsed, human, out),
+        Format::Json => json::render(cx, out),
+        Format::Sarif => sarif::render(cx, out),
+        Format::Github => github::render(cx, out),
+        Format::Junit => junit::render(cx, out),
+        Format::Markdown => markdown::render(cx, out),
     }
 }
 
@@ -102,17 +177,17 @@ pub fn render(
 /// `Format::Json`, otherwise a table and (unless quiet) the summary line.
 pub fn render_statistics(
     format: Format,
-    run: &LintRun,
+    cx: &Context,
     elapsed: Duration,
     human: &HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if format == Format::Json {
-        return statistics::render_json(run, out);
+        return statistics::render_json(cx, out);
     }
-    statistics::render_text(run, out)?;
+    statistics::render_text(cx, out)?;
     if !human.quiet {
-        writeln!(out, "{}", human::summary_line(run, elapsed))?;
+        writeln!(out, "{}", human::summary_line(cx, elapsed))?;
     }
     Ok(())
 }

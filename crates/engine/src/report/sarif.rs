@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::LintRun;
+use super::Context;
 use crate::diag::{Place, Severity, fingerprints};
 use crate::rules::{BUILTIN_RULES, RuleInfo, UserRuleInfo};
 use crate::source::{SourceStore, Span};
@@ -142,16 +142,16 @@ struct Region {
     end_column: u32,
 }
 
-pub fn render(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    let store = &run.loaded.store;
-    let prints = fingerprints(&run.findings, store);
+pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let store = cx.store;
+    let prints = fingerprints(cx.findings, store);
     let rules: Vec<Rule> = BUILTIN_RULES
         .iter()
         .map(rule)
-        .chain(run.user_rules.iter().map(user_rule))
+        .chain(cx.user_rules.iter().map(user_rule))
         .collect();
-    let tenants = run.finding_tenants();
-    let results = run
+    let tenants = cx.tenants.clone();
+    let results = cx
         .findings
         .iter()
         .zip(&prints)

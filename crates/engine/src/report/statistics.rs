@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::LintRun;
+use super::Context;
 use crate::diag::Severity;
 
 #[derive(Serialize)]
@@ -17,9 +17,9 @@ struct RuleCount<'a> {
 }
 
 /// Counts per rule and severity, most frequent first, then by rule id.
-fn counts(run: &LintRun) -> Vec<RuleCount<'_>> {
+fn counts<'a>(cx: &Context<'a>) -> Vec<RuleCount<'a>> {
     let mut by_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
-    for finding in &run.findings {
+    for finding in cx.findings {
         *by_rule
             .entry((finding.rule.as_str(), finding.severity))
             .or_default() += 1;
@@ -37,8 +37,8 @@ fn counts(run: &LintRun) -> Vec<RuleCount<'_>> {
 }
 
 /// A table: count, severity, rule; nothing when there are no findings.
-pub fn render_text(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    let counts = counts(run);
+pub fn render_text(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let counts = counts(cx);
     let width = counts
         .iter()
         .map(|c| c.count.to_string().len())
@@ -55,7 +55,7 @@ pub fn render_text(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `[{"rule": ..., "severity": ..., "count": N}, ...]`.
-pub fn render_json(run: &LintRun, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &counts(run))?;
+pub fn render_json(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &counts(cx))?;
     writeln!(out)
 }

@@ -8,6 +8,7 @@
 
 mod dangling_reference;
 mod plaintext_secret;
+pub mod policy;
 mod registry;
 pub mod schema;
 mod tenant_alert_coverage;
@@ -27,7 +28,7 @@ use crate::load::Loaded;
 use crate::source::{SourceStore, Span};
 use crate::yaml::LoadedFile;
 
-pub use registry::{BUILTIN_RULES, CheckFn, Producer, RuleId, RuleInfo, Tag, rule_info};
+pub use registry::{BUILTIN_RULES, CheckFn, Producer, RuleId, RuleInfo, Tag, info, rule_info};
 
 /// What a rule can read.
 pub struct RuleContext<'a> {
@@ -52,11 +53,14 @@ impl RuleContext<'_> {
 
 /// Runs every built-in rule's check and declarative part, and the user's
 /// declarative `policies`; one finding per rule and source location.
-pub fn run_rules(ctx: &RuleContext, policies: &[crate::policy::Policy]) -> RulesOutcome {
+pub fn run_rules(ctx: &RuleContext, policies: &[crate::rules::policy::Policy]) -> RulesOutcome {
     let checks = BUILTIN_RULES.iter().filter_map(RuleInfo::check);
     let mut findings: Vec<Finding> = checks.flat_map(|check| check(ctx)).collect();
-    findings.extend(crate::policy::run(crate::policy::builtin_policies(), ctx));
-    findings.extend(crate::policy::run(policies, ctx));
+    findings.extend(crate::rules::policy::run(
+        crate::rules::policy::builtin_policies(),
+        ctx,
+    ));
+    findings.extend(crate::rules::policy::run(policies, ctx));
     let started = std::time::Instant::now();
     let (schema_findings, schema_coverage) = schema::check(ctx);
     let schema_time = started.elapsed();

@@ -7,32 +7,10 @@ use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 
-use super::Violation;
 use super::message;
+use super::{Target, Violation};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
-
-/// Where an error's instance is in the object.
-pub(super) struct Target<'a> {
-    /// The value the error is about.
-    pub node: &'a Node,
-    /// Where a missing field of it is reported: the key holding it, or the
-    /// item of a list; `None` at the object's root.
-    pub holder: Option<Span>,
-    /// Its dotted path, e.g. `spec.eventSources[0].kind`; empty at the root.
-    pub path: String,
-}
-
-impl Target<'_> {
-    /// The dotted path of `child` under this target.
-    pub fn child_path(&self, child: &str) -> String {
-        if self.path.is_empty() {
-            child.to_string()
-        } else {
-            format!("{}.{child}", self.path)
-        }
-    }
-}
 
 /// The violations one schema error stands for (one per unknown key).
 pub(super) fn violations(

@@ -8,7 +8,7 @@ use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
 
-use super::locate::Target;
+use super::Target;
 use crate::yaml::{Node, Value};
 
 /// The pattern `common.json` gives durations (Go's `time.ParseDuration`, as

@@ -22,6 +22,28 @@ use crate::yaml::Node;
 /// The largest schema file read from `--schema-dir` or `schemas.dirs`.
 const SCHEMA_FILE_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// Where an error's instance is in the object.
+pub(super) struct Target<'a> {
+    /// The value the error is about.
+    pub node: &'a Node,
+    /// Where a missing field of it is reported: the key holding it, or the
+    /// item of a list; `None` at the object's root.
+    pub holder: Option<Span>,
+    /// Its dotted path, e.g. `spec.eventSources[0].kind`; empty at the root.
+    pub path: String,
+}
+
+impl Target<'_> {
+    /// The dotted path of `child` under this target.
+    pub fn child_path(&self, child: &str) -> String {
+        if self.path.is_empty() {
+            child.to_string()
+        } else {
+            format!("{}.{child}", self.path)
+        }
+    }
+}
+
 /// A schema error on an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Violation {

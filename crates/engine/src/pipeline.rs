@@ -1,0 +1,281 @@
+//! The stages of a run, each a function of the previous stage's output:
+//!
+//! 1. [`model`]: discover (one walk) -> load (read and parse each file once) ->
+//!    resolve and model (the clusters Flux's own objects define, the Flux
+//!    Kustomizations followed on each, then every other kustomization), and
+//!    the files only the secret scan reads. `graph` and `init` stop here;
+//! 2. [`check`]: the rules over the model (built-in checks, declarative rules,
+//!    the user's rules and Kyverno policies, schemas);
+//! 3. decide: the user's severities, excludes and suppressions, the report's
+//!    file selection and the baseline, then report order.
+//!
+//! [`lint`] runs them all on one thread pool.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::diag::{self, Finding};
+use crate::load::{self, LoadOptions, Loaded};
+use crate::progress::Stage;
+use crate::rules::policy;
+use crate::{
+    LintOptions, LintRun, Model, RunError, StageTimings, config, discover, fleet, kustomize, rules,
+    selection, suggest, suppress,
+};
+
+/// Lints the fleet repository at `options.root`.
+pub fn lint(options: &LintOptions) -> Result<LintRun, RunError> {
+    on_pool(options, |threads| {
+        check(model_on(options, threads)?, options)
+    })
+}
+
+/// The fleet model of the repository at `options.root`, without the rules.
+pub fn model(options: &LintOptions) -> Result<Model, RunError> {
+    on_pool(options, |threads| model_on(options, threads))
+}
+
+/// Runs `stages` on a pool of `options.jobs` worker threads (0: one per core).
+fn on_pool<T: Send>(
+    options: &LintOptions,
+    stages: impl FnOnce(usize) -> Result<T, RunError> + Send,
+) -> Result<T, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .stack_size(8 * 1024 * 1024)
+        .build()
+        .map_err(|e| RunError::ThreadPool(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    pool.install(|| stages(threads))
+}
+
+/// Records the stage a run enters, for a progress display.
+fn enter(options: &LintOptions, stage: Stage) {
+    if let Some(stages) = &options.progress {
+        stages.enter(stage);
+    }
+}
+
+/// Time since `clock`, and `clock` reset to now.
+fn lap(clock: &mut Instant) -> Duration {
+    let now = Instant::now();
+    let elapsed = now - *clock;
+    *clock = now;
+    elapsed
+}
+
+/// Discover, load, resolve and model, on `threads` workers.
+fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
+    let root = check_root(&options.root)?;
+    let mut timings = StageTimings::default();
+    let mut clock = Instant::now();
+    enter(options, Stage::Discover);
+    let config = read_config(options, &root)?;
+    let mut discovery =
+        discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
+    // Rule files are read as rules (policy::load_user_policies) and the
+    // config as the config, not as manifests.
+    let linted = |f: &discover::Discovered| {
+        !config.exclude.matches(&f.rel_path)
+            && !config.is_rule_file(&f.rel_path)
+            && f.rel_path != config::CONFIG_FILE
+    };
+    discovery.manifests.retain(linted);
+    discovery.secret_scan_only.retain(linted);
+    let load_options = LoadOptions {
+        max_file_size: options
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(LoadOptions::default().max_file_size),
+        ..LoadOptions::default()
+    };
+    if let Some(stages) = &options.progress {
+        stages.set_files(discovery.manifests.len());
+    }
+    enter(options, Stage::Load);
+    let loaded = load::load_all(&discovery.manifests, &load_options);
+    timings.load = lap(&mut clock);
+    enter(options, Stage::Model);
+    let mut resolver = kustomize::Resolver::new(root.clone(), loaded, load_options);
+    let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
+    timings.model = lap(&mut clock);
+    enter(options, Stage::Resolve);
+    let builds = resolve_every_kustomization(&mut resolver);
+    let (mut loaded, resolve_findings) = resolver.finish();
+    loaded.load_secret_scan_only(&discovery.secret_scan_only, &load_options);
+    findings.extend(loaded.findings.iter().cloned());
+    findings.extend(resolve_findings);
+    timings.resolve_rest = lap(&mut clock);
+    Ok(Model {
+        root,
+        config,
+        loaded,
+        fleet,
+        builds,
+        findings,
+        load_options,
+        timings,
+    })
+}
+
+/// The config file the options name, else the root's, with the schema
+/// directories of `--schema-dir` first.
+fn read_config(options: &LintOptions, root: &Path) -> Result<config::Config, RunError> {
+    let mut config = match &options.config {
+        Some(path) => config::load_config_file(path),
+        None => config::load_config(root),
+    }
+    .map_err(RunError::Config)?;
+    config.schema_dirs = options
+        .schema_dirs
+        .iter()
+        .cloned()
+        .chain(config.schema_dirs.iter().map(|dir| root.join(dir)))
+        .collect();
+    Ok(config)
+}
+
+/// The rules over `model`, then the user's decisions, in report order.
+fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
+    let Model {
+        root,
+        config,
+        mut loaded,
+        fleet,
+        builds,
+        mut findings,
+        load_options,
+        mut timings,
+    } = model;
+    let mut clock = Instant::now();
+    enter(options, Stage::Rules);
+    let read_before = loaded.findings.len();
+    let (policies, policy_findings) =
+        policy::load_user_policies(&root, &config, &mut loaded, &load_options);
+    // Rule files discovery skipped are read now; what reading them found.
+    findings.extend(loaded.findings[read_before..].iter().cloned());
+    let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id.as_str()).collect();
+    rule_ids.extend(policies.iter().map(|p| p.rule.as_str()));
+    check_rule_names(&config, &rule_ids)?;
+    findings.extend(policy_findings);
+    let context = rules::RuleContext {
+        fleet: &fleet,
+        loaded: &loaded,
+        config: &config,
+        builds: &builds,
+    };
+    let outcome = rules::run_rules(&context, &policies);
+    findings.extend(outcome.findings);
+    timings.schema = outcome.schema_time;
+    diag::share_secrets(&mut findings);
+    let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
+    sort_findings(&mut findings, &loaded);
+    if let Some(only_in) = &options.only_in {
+        selection::retain(only_in.as_ref(), &mut findings, &loaded.store);
+    }
+    let baselined = options
+        .baseline
+        .as_ref()
+        .map_or(0, |b| b.filter(&mut findings, &loaded.store));
+    timings.rules = lap(&mut clock);
+    let mut user_rules: Vec<rules::UserRuleInfo> = Vec::new();
+    for policy in &policies {
+        if !user_rules.iter().any(|r| policy.rule == *r.id) {
+            user_rules.push(policy.info());
+        }
+    }
+    Ok(LintRun {
+        loaded,
+        fleet,
+        findings,
+        user_rules,
+        baselined,
+        schema_coverage: outcome.schema_coverage,
+        timings,
+    })
+}
+
+/// Applies what the user decided: severities set (or rules turned off) in the
+/// config, excluded paths (files a kustomization pulled in from there), and
+/// inline suppressions.
+fn users_decisions(
+    findings: Vec<Finding>,
+    loaded: &Loaded,
+    config: &config::Config,
+    rule_ids: &[&str],
+) -> Vec<Finding> {
+    let level = |rule: &str| {
+        config
+            .severity
+            .iter()
+            .rev()
+            .find(|o| o.rule == rule)
+            .map(|o| o.level)
+    };
+    let linted = |file| !config.exclude.matches(&loaded.store.get(file).path);
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| linted(f.span.file))
+        .collect();
+    let names = suppress::RuleNames {
+        known: &|rule| rule_ids.contains(&rule),
+        off: &|rule| level(rule) == Some(None),
+        all: rule_ids,
+    };
+    suppress::apply(findings, loaded, linted, &names)
+        .into_iter()
+        .filter_map(|mut f| match level(f.rule.as_str()) {
+            Some(None) => None,
+            Some(Some(severity)) => {
+                f.severity = severity;
+                Some(f)
+            }
+            None => Some(f),
+        })
+        .collect()
+}
+
+/// Every rule the config names must exist (built in, or one of the user's).
+fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
+    for o in &config.severity {
+        if !rule_ids.contains(&o.rule.as_str()) {
+            let hint = suggest::did_you_mean(&o.rule, rule_ids.iter().copied(), 3);
+            return Err(RunError::Config(config::located(
+                &o.at,
+                &format!(
+                    "unknown rule `{}`{hint}; `fleet-lint rules` lists them",
+                    o.rule
+                ),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Builds every directory that holds a kustomization, reached by a cluster or
+/// not (components are built by the kustomizations that use them), so every
+/// broken reference is found.
+fn resolve_every_kustomization(resolver: &mut kustomize::Resolver) -> Vec<kustomize::Build> {
+    let mut builds = Vec::new();
+    for dir in kustomize::kustomization_dirs(resolver.loaded()) {
+        if !resolver.is_component_dir(&dir) {
+            builds.push(resolver.build_dir(&dir));
+        }
+    }
+    builds
+}
+
+fn check_root(root: &Path) -> Result<PathBuf, RunError> {
+    let meta = std::fs::metadata(root).map_err(|e| RunError::Root(root.to_path_buf(), e))?;
+    if !meta.is_dir() {
+        return Err(RunError::NotADirectory(root.to_path_buf()));
+    }
+    root.canonicalize()
+        .map_err(|e| RunError::Root(root.to_path_buf(), e))
+}
+
+/// Puts findings in report order and drops exact duplicates.
+fn sort_findings(findings: &mut Vec<Finding>, loaded: &Loaded) {
+    findings.sort_by(|a, b| a.sort_key(&loaded.store).cmp(&b.sort_key(&loaded.store)));
+    findings.dedup();
+}
