@@ -36,10 +36,13 @@ pub fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// The `fleet-lint` binary with colour off.
+/// The `fleet-lint` binary with colour off, 100 columns wide.
 pub fn fleet_lint() -> Command {
     let mut cmd = Command::cargo_bin("fleet-lint").expect("binary is built");
-    cmd.env_remove("CLICOLOR_FORCE").env("NO_COLOR", "1");
+    // Snapshots are the same whatever terminal runs the tests: no colour, 100 columns.
+    cmd.env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
     cmd
 }
 
