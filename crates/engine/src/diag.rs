@@ -111,6 +111,9 @@ pub struct Finding {
     related: Vec<Related>,
     help: Option<String>,
     secrets: Vec<Box<str>>,
+    /// Where credentials stand in the source: masked in snippets as written,
+    /// whatever their spelling (escapes, folded or multi-line scalars).
+    secret_spans: Vec<Span>,
 }
 
 impl Finding {
@@ -128,6 +131,7 @@ impl Finding {
             related: Vec::new(),
             help: None,
             secrets: Vec::new(),
+            secret_spans: Vec::new(),
         }
     }
 
@@ -159,6 +163,20 @@ impl Finding {
         self
     }
 
+    /// Registers where a credential stands in the source: the span is masked,
+    /// as written, in every snippet (its text is registered by [`Finding::with_secret`]).
+    pub fn with_secret_span(mut self, span: Span) -> Finding {
+        if !self.secret_spans.contains(&span) {
+            self.secret_spans.push(span);
+        }
+        self
+    }
+
+    /// Where this finding's credentials stand in the source.
+    pub fn secret_spans(&self) -> &[Span] {
+        &self.secret_spans
+    }
+
     /// Adds the related locations of `other` (a finding at the same place)
     /// that this one does not have yet.
     pub fn absorb_related(&mut self, other: Finding) {
@@ -170,6 +188,11 @@ impl Finding {
         for secret in other.secrets {
             if !self.secrets.contains(&secret) {
                 self.secrets.push(secret);
+            }
+        }
+        for span in other.secret_spans {
+            if !self.secret_spans.contains(&span) {
+                self.secret_spans.push(span);
             }
         }
     }
@@ -230,13 +253,18 @@ impl Finding {
 pub fn share_secrets(findings: &mut [Finding]) {
     let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<Box<str>>> =
         std::collections::HashMap::new();
+    let mut spans_by_file: std::collections::HashMap<crate::source::FileId, Vec<Span>> =
+        std::collections::HashMap::new();
     for finding in findings.iter() {
         if !finding.secrets.is_empty() {
             let secrets = by_file.entry(finding.span.file).or_default();
             secrets.extend(finding.secrets.iter().cloned());
         }
+        for span in &finding.secret_spans {
+            spans_by_file.entry(span.file).or_default().push(*span);
+        }
     }
-    if by_file.is_empty() {
+    if by_file.is_empty() && spans_by_file.is_empty() {
         return;
     }
     for secrets in by_file.values_mut() {
@@ -252,6 +280,13 @@ pub fn share_secrets(findings: &mut [Finding]) {
                 finding.secrets.push(secret.clone());
             }
         }
+        // Every snippet of these files shows the file's credentials masked,
+        // whichever finding it belongs to and whatever becomes of the others.
+        for span in files.iter().filter_map(|f| spans_by_file.get(f)).flatten() {
+            if !finding.secret_spans.contains(span) {
+                finding.secret_spans.push(*span);
+            }
+        }
     }
 }
 
@@ -262,6 +297,43 @@ impl Finding {
             || self.help.as_deref().is_some_and(|h| h.contains(text))
             || self.related.iter().any(|r| r.message.contains(text))
     }
+}
+
+/// `text` with the bytes of each span overwritten by `*` (line breaks and
+/// indentation kept),
+/// so that offsets into it stay valid and a credential is masked as written,
+/// whatever its spelling. `spans` are those of this text's file.
+pub fn mask_spans<'t>(text: &'t str, spans: &[Span]) -> Cow<'t, str> {
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let (mut start, mut end) = (span.start.offset as usize, span.end.offset as usize);
+        end = end.min(text.len());
+        // Whole characters only, so that the text stays UTF-8.
+        while start > 0 && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while end < text.len() && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        // Line breaks, and the indentation after them, stay as they are.
+        let mut indentation = false;
+        for byte in bytes.get_mut(start..end).into_iter().flatten() {
+            match *byte {
+                b'\n' | b'\r' => indentation = true,
+                b' ' | b'\t' if indentation => {}
+                _ => {
+                    indentation = false;
+                    *byte = b'*';
+                }
+            }
+        }
+    }
+    // Every overwritten character was whole, so this cannot fail; if it did,
+    // masking all of the text is the safe answer.
+    Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(text.len())))
 }
 
 /// `text` with every secret overwritten by `*`, byte for byte, so that offsets

@@ -15,7 +15,7 @@ use miette::{
 
 use super::Context;
 use super::plural;
-use crate::diag::{Finding, Place, Severity, mask_source};
+use crate::diag::{Finding, Place, Severity, mask_source, mask_spans};
 use crate::source::{FileId, SourceFile, SourceStore, Span};
 
 /// Terminal choices for the human format.
@@ -45,7 +45,11 @@ pub fn render(
     let store = cx.store;
     // Snippets show neighbouring lines: mask every secret of the run in each.
     let secrets: Vec<&str> = cx.findings.iter().flat_map(Finding::secrets).collect();
-    let mut sources = MaskedSources::new(store, &secrets);
+    let mut spans: HashMap<FileId, Vec<Span>> = HashMap::new();
+    for span in cx.findings.iter().flat_map(Finding::secret_spans) {
+        spans.entry(span.file).or_default().push(*span);
+    }
+    let mut sources = MaskedSources::new(store, &secrets, &spans);
     for finding in cx.findings {
         let report = Report::new(finding, store, &mut sources);
         let mut text = String::new();
@@ -170,6 +174,8 @@ fn snippet_fits(file: &SourceFile, span: Span) -> bool {
 struct MaskedSources<'a> {
     store: &'a SourceStore,
     secrets: &'a [&'a str],
+    /// Where credentials stand, by file.
+    spans: &'a HashMap<FileId, Vec<Span>>,
     masked: HashMap<FileId, Windowed>,
 }
 
@@ -220,20 +226,30 @@ impl SourceCode for Windowed {
 }
 
 impl<'a> MaskedSources<'a> {
-    fn new(store: &'a SourceStore, secrets: &'a [&'a str]) -> MaskedSources<'a> {
+    fn new(
+        store: &'a SourceStore,
+        secrets: &'a [&'a str],
+        spans: &'a HashMap<FileId, Vec<Span>>,
+    ) -> MaskedSources<'a> {
         MaskedSources {
             store,
             secrets,
+            spans,
             masked: HashMap::new(),
         }
     }
 
     fn get(&mut self, id: FileId) -> NamedSource<Windowed> {
         let file = self.store.get(id);
-        let secrets = self.secrets;
-        let windowed = self.masked.entry(id).or_insert_with(|| Windowed {
-            text: super::printable_source(&mask_source(&file.text, secrets.iter().copied())).into(),
-            file: file.clone(),
+        let (secrets, spans) = (self.secrets, self.spans);
+        let windowed = self.masked.entry(id).or_insert_with(|| {
+            let spans = spans.get(&id).map_or(&[][..], Vec::as_slice);
+            let masked =
+                mask_source(&mask_spans(&file.text, spans), secrets.iter().copied()).into_owned();
+            Windowed {
+                text: super::printable_source(&masked).into(),
+                file: file.clone(),
+            }
         });
         NamedSource::new(super::printable_line(&file.path), windowed.clone())
     }

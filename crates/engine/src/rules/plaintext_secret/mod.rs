@@ -64,11 +64,12 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
                 scan.document(&doc.root);
             }
         }
-        if documents.is_empty()
-            && !crate::discover::is_manifest_name(paths::file_name(&file.path))
-            && !generator_inputs.contains(&id)
-            && !has_sops_marker(&file.text)
-        {
+        // Env files and other text; and manifests YAML cannot read, whose
+        // lines a `yaml-syntax` snippet shows.
+        let unparsed = documents.is_empty()
+            && (!crate::discover::is_manifest_name(paths::file_name(&file.path))
+                || !ctx.files()[id.0 as usize].errors.is_empty());
+        if unparsed && !generator_inputs.contains(&id) && !has_sops_marker(&file.text) {
             scan.text_file();
         }
         findings.extend(
@@ -79,6 +80,25 @@ pub fn check(ctx: &RuleContext) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Where `secret` stands inside `span`, when it is written there as it reads
+/// (else all of `span`: an escaped or folded value is masked where it stands).
+fn narrow(file: &SourceFile, span: Span, secret: &str) -> Span {
+    let (start, end) = (span.start.offset as usize, span.end.offset as usize);
+    let found = file
+        .text
+        .get(start..end)
+        .filter(|_| !secret.is_empty())
+        .and_then(|written| written.find(secret));
+    match found {
+        Some(at) => Span {
+            file: span.file,
+            start: file.pos_of_offset(start + at),
+            end: file.pos_of_offset(start + at + secret.len()),
+        },
+        None => span,
+    }
 }
 
 /// What a finding in a file that no cluster applies adds to its message.
@@ -117,7 +137,8 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    /// Records a finding; every text in `secrets` is masked in every output.
+    /// Records a finding at `span`, the value's place; every text in
+    /// `secrets` is masked in every output, and `span` in every snippet.
     fn report(
         &mut self,
         key: &str,
@@ -127,9 +148,14 @@ impl Scan<'_> {
         secrets: &[&str],
     ) {
         let finding = Finding::new(ID, severity, span, format!("{message}{}", self.note));
-        let finding = secrets
-            .iter()
-            .fold(finding, |f, secret| f.with_secret(secret));
+        // Mask each secret as written in snippets too, where it stands in the
+        // span (all of the span when it is escaped or folded there). The
+        // rule's widest secret is usually the whole value: a snippet never
+        // shows what a rule found sensitive.
+        let finding = secrets.iter().fold(finding, |f, secret| {
+            f.with_secret(secret)
+                .with_secret_span(narrow(self.file, span, secret))
+        });
         self.leaks.push((key.to_string(), finding));
     }
 
