@@ -13,16 +13,22 @@ pub struct FileId(pub u32);
 /// A position in a file: 1-based line, 0-based column in characters, byte offset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// 1-based line.
     pub line: u32,
+    /// 0-based column, in characters.
     pub col: u32,
+    /// Byte offset from the start of the file.
     pub offset: u32,
 }
 
 /// A half-open range of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Span {
+    /// The file the span is in.
     pub file: FileId,
+    /// Where the span starts.
     pub start: Pos,
+    /// Just past where the span ends.
     pub end: Pos,
 }
 
@@ -53,6 +59,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file at `path` (root-relative, `/`-separated) holding `text`.
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let line_starts = std::iter::once(0)
@@ -140,19 +147,23 @@ pub struct SourceStore {
 }
 
 impl SourceStore {
+    /// Adds `file`, returning its id.
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(Arc::new(file));
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// The file with id `id`.
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }
 
+    /// How many files the store holds.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// Whether the store holds no file.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -170,6 +181,7 @@ impl SourceStore {
         }
     }
 
+    /// Every file with its id, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
         self.files
             .iter()

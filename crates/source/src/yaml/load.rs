@@ -34,7 +34,9 @@ impl Default for LoadLimits {
 /// A problem that makes a file not valid YAML (or not safely loadable).
 #[derive(Clone, Debug, PartialEq)]
 pub struct YamlError {
+    /// Where the error is.
     pub span: Span,
+    /// What is wrong, in words.
     pub message: String,
     /// A second place worth showing, e.g. the first definition of a duplicate key.
     pub related: Option<(Span, String)>,
@@ -46,7 +48,9 @@ pub struct YamlError {
 /// document that contained it is dropped.
 #[derive(Debug, Default)]
 pub struct LoadedFile {
+    /// The documents read, up to the first error.
     pub documents: Vec<Document>,
+    /// What made the file invalid, or stopped its read.
     pub errors: Vec<YamlError>,
 }
 

@@ -16,28 +16,40 @@ use crate::source::Span;
 /// How a scalar was written, which decides its type under the YAML 1.2 core schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScalarStyle {
+    /// Written without quotes.
     Plain,
+    /// Single- or double-quoted.
     Quoted,
+    /// A literal (`|`) or folded (`>`) block.
     Block,
 }
 
+/// What a node holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// A scalar, as it reads (escapes and folding applied), and how it was written.
     Scalar(Box<str>, ScalarStyle),
+    /// A sequence.
     Seq(Vec<Node>),
+    /// A mapping, its entries in file order.
     Map(Vec<Entry>),
 }
 
 /// A mapping entry: key and value, each with its own span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
+    /// The key, with its own span.
     pub key: Node,
+    /// The value, with its own span.
     pub value: Node,
 }
 
+/// A YAML node and where it is written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// Where the node is written.
     pub span: Span,
+    /// What it holds.
     pub value: Value,
 }
 
@@ -56,6 +68,7 @@ impl Node {
             if matches!(&**s, "" | "~" | "null" | "Null" | "NULL"))
     }
 
+    /// The items, if a sequence.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(items) => Some(items),
@@ -63,6 +76,7 @@ impl Node {
         }
     }
 
+    /// The entries, if a mapping.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -101,6 +115,7 @@ impl Node {
         }
     }
 
+    /// The value under `key`, mutable, if a mapping holds it.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         match &mut self.value {
             Value::Map(entries) => entries
@@ -222,5 +237,6 @@ fn parse_int(s: &str) -> Option<i64> {
 pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
+    /// The document's root node.
     pub root: Node,
 }
