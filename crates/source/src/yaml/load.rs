@@ -20,6 +20,9 @@ pub struct LoadLimits {
     pub max_depth: usize,
     /// Most nodes that alias expansion may copy in one file.
     pub max_alias_nodes: usize,
+    /// Most bytes of scalar text that alias expansion may copy in one file (a
+    /// large scalar aliased many times is few nodes and much memory).
+    pub max_alias_bytes: usize,
 }
 
 impl Default for LoadLimits {
@@ -27,6 +30,7 @@ impl Default for LoadLimits {
         LoadLimits {
             max_depth: 256,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -115,6 +119,7 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes_used: usize,
+    alias_bytes_used: usize,
     out: LoadedFile,
     document_root: Option<Node>,
 }
@@ -128,6 +133,7 @@ pub fn load_yaml(file: FileId, source: &SourceFile, limits: LoadLimits) -> Loade
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes_used: 0,
+        alias_bytes_used: 0,
         out: LoadedFile::default(),
         document_root: None,
     };
@@ -291,7 +297,17 @@ impl Builder<'_> {
             return Err(self.error_at(start, "alias refers to an unknown anchor".into()));
         };
         let budget_left = self.limits.max_alias_nodes - self.alias_nodes_used;
-        let size = count_nodes(target, budget_left + 1);
+        let bytes_left = self.limits.max_alias_bytes - self.alias_bytes_used;
+        let (size, bytes) = alias_cost(target, budget_left + 1);
+        if bytes > bytes_left {
+            return Err(self.error_at(
+                start,
+                format!(
+                    "aliases copy more than {} MiB of text; fleet-lint stops reading this file",
+                    self.limits.max_alias_bytes / (1024 * 1024)
+                ),
+            ));
+        }
         if size > budget_left {
             return Err(self.error_at(
                 start,
@@ -314,6 +330,7 @@ impl Builder<'_> {
             ));
         }
         self.alias_nodes_used += size;
+        self.alias_bytes_used += bytes;
         let mut node = target.clone();
         node.span = self.span(start, end);
         Ok(node)
@@ -412,8 +429,10 @@ fn depth_of(node: &Node) -> usize {
 }
 
 /// Counts the nodes of a tree, stopping early once `limit` is passed.
-fn count_nodes(node: &Node, limit: usize) -> usize {
-    let mut count = 0;
+/// What copying `node` costs: its nodes (counted up to just past `limit`) and
+/// the bytes of its scalars (keys included).
+fn alias_cost(node: &Node, limit: usize) -> (usize, usize) {
+    let (mut count, mut bytes) = (0, 0);
     let mut todo = vec![node];
     while let Some(n) = todo.pop() {
         count += 1;
@@ -421,12 +440,12 @@ fn count_nodes(node: &Node, limit: usize) -> usize {
             break;
         }
         match &n.value {
-            Value::Scalar(..) => {}
+            Value::Scalar(text, _) => bytes += text.len(),
             Value::Seq(items) => todo.extend(items),
             Value::Map(entries) => todo.extend(entries.iter().flat_map(|e| [&e.key, &e.value])),
         }
     }
-    count
+    (count, bytes)
 }
 
 #[cfg(test)]
@@ -500,6 +519,24 @@ mod tests {
                 .contains("aliases nest deeper than 256")
         );
         assert_eq!(out.errors[0].span.start.line, 3);
+    }
+
+    #[test]
+    fn aliases_copy_a_bounded_amount_of_text() {
+        // A 1 MiB scalar, aliased 40 times: 40 nodes, 40 MiB of copies.
+        let mut text = format!("big: &big {}\nrefs:\n", "x".repeat(1024 * 1024));
+        for _ in 0..40 {
+            text.push_str("  - *big\n");
+        }
+        let out = load(&text);
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        assert_eq!(
+            out.errors[0].message,
+            "aliases copy more than 32 MiB of text; fleet-lint stops reading this file"
+        );
+        // The 33rd alias (line 2 + 33) is the one past the budget.
+        assert_eq!(out.errors[0].span.start.line, 35);
+        assert!(out.documents.is_empty());
     }
 
     #[test]
