@@ -18,10 +18,22 @@ pub fn to_yaml(node: &Node) -> String {
     out
 }
 
+/// The longest key YAML reads in the `key: value` form; longer keys are
+/// written in the explicit form, `? key` then `: value`.
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 fn write_map(node: &Node, indent: usize, out: &mut String) {
     for entry in node.as_map().unwrap_or_default() {
+        let key = scalar_text(&entry.key);
         out.push_str(&" ".repeat(indent));
-        out.push_str(&scalar_text(&entry.key));
+        if key.chars().count() > MAX_IMPLICIT_KEY {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         write_value(&entry.value, indent, out);
     }
@@ -141,5 +153,28 @@ mod tests {
             "{emitted}"
         );
         assert!(emitted.contains("retries: -1\n"), "{emitted}");
+    }
+
+    #[test]
+    fn a_key_longer_than_yaml_allows_inline_is_written_explicitly() {
+        let long = "k".repeat(1500);
+        let text = format!("? {long}\n: 1\nshort:\n  ? {long}\n  :\n    - a\n  next: {{x: y}}\n");
+        let source = SourceFile::new("t.yaml", text.as_str());
+        let node = load_yaml(FileId(0), &source, LoadLimits::default())
+            .documents
+            .remove(0)
+            .root;
+        let emitted = to_yaml(&node);
+        assert!(
+            emitted.starts_with(&format!("? {long}\n: 1\n")),
+            "{emitted}"
+        );
+        let again = load_yaml(
+            FileId(0),
+            &SourceFile::new("u.yaml", emitted.as_str()),
+            LoadLimits::default(),
+        );
+        assert!(again.errors.is_empty(), "{:?}\n{emitted}", again.errors);
+        assert_eq!(again.documents[0].root.to_json(), node.to_json());
     }
 }
