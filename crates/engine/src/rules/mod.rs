@@ -1,6 +1,7 @@
-//! The rule registry: every rule's stable id, default severity, one-line
-//! summary and documentation (`rules/<id>.md`, embedded in the binary); and
-//! the rules, one file each.
+//! The rules: the registry ([`BUILTIN_RULES`], from the declarations in
+//! `rule_list.rs`), one file per check over the fleet model, the declarative
+//! rules and Kyverno policies ([`policy`]) and the `schema` rule; and
+//! [`run_rules`], which runs them all.
 //!
 //! A rule reads the fleet model (or the source files) and returns findings;
 //! the same source location found on several clusters or builds becomes one
