@@ -1,7 +1,7 @@
 //! [`RuleId`]: a built-in rule's typed id, for every stage that raises one
 //! (a misspelt id does not compile). Generated from the declarations in
-//! `rule_list.rs`; what
-//! else the declarations say is the rules registry's (`rules::BUILTIN_RULES`).
+//! `rule_list.rs`; what else they say is the rules registry's
+//! (`rules::BUILTIN_RULES`).
 
 use std::fmt;
 
