@@ -31,6 +31,9 @@ if [[ ! -x "$old_bin" ]]; then
     rm -rf "$old_tree"
     mkdir -p "$old_tree"
     git archive "$commit" | tar -x -C "$old_tree"
+    # git archive dates files at their commit; cargo shares the target folder
+    # between REFs and judges freshness by date, so date them now.
+    find "$old_tree" -exec touch {} +
     CARGO_TARGET_DIR="$repo/target/compare/target" \
         cargo build --release --locked --quiet --manifest-path "$old_tree/Cargo.toml" --bin fleet-lint
     cp "$repo/target/compare/target/release/fleet-lint" "$old_bin"

@@ -24,7 +24,7 @@ const MAX_IMPLICIT_KEY: usize = 1024;
 
 fn write_map(node: &Node, indent: usize, out: &mut String) {
     for entry in node.as_map().unwrap_or_default() {
-        let key = scalar_text(&entry.key);
+        let key = key_text(&entry.key);
         out.push_str(&" ".repeat(indent));
         if key.chars().count() > MAX_IMPLICIT_KEY {
             out.push_str("? ");
@@ -93,6 +93,16 @@ fn inline(node: &Node) -> String {
     }
 }
 
+/// A key as written when it is a plain scalar that reads back as itself:
+/// the loader tells keys apart by their text, so `~` and `null` stay two keys
+/// (both would be written `null` as values).
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::Scalar(text, ScalarStyle::Plain) if is_plain_safe(text) => text.to_string(),
+        _ => scalar_text(node),
+    }
+}
+
 fn scalar_text(node: &Node) -> String {
     match &node.value {
         Value::Scalar(_, ScalarStyle::Plain) if node.is_null() => "null".into(),
@@ -153,6 +163,16 @@ mod tests {
             "{emitted}"
         );
         assert!(emitted.contains("retries: -1\n"), "{emitted}");
+    }
+
+    #[test]
+    fn null_keys_keep_their_spelling() {
+        let source = SourceFile::new("t.yaml", "~: a\nnull: b\nk: ~\n");
+        let node = load_yaml(FileId(0), &source, LoadLimits::default())
+            .documents
+            .remove(0)
+            .root;
+        assert_eq!(to_yaml(&node), "~: a\nnull: b\nk: null\n");
     }
 
     #[test]
