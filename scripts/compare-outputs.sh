@@ -3,8 +3,8 @@
 # and the one built from the working tree on every fixture folder (three levels
 # deep) and every corpus in ../shared/corpora, in every report format, with
 # `--statistics`, and through `graph` (all formats), `init --stdout`, `build`,
-# `rules`, `explain` (every rule), `--help`, `man` and `completions`; then compares stdout, stderr and the exit
-# code of each run, byte for byte.
+# `rules`, `explain` (every rule), `--help`, `man` and `completions`; then
+# compares stdout, stderr and the exit code of each run, byte for byte.
 #
 # Usage: scripts/compare-outputs.sh REF [--keep]
 #   REF     a commit, branch or tag (e.g. main, HEAD~3)
@@ -15,7 +15,7 @@
 # REF builds incrementally); later runs reuse the binary. The human summary's
 # run time, `(12 ms)`, is the one part of any output that may differ, and is
 # replaced by `(TIME)` on both sides. Exits 0 when every output is identical,
-# 1 when any differs (the first differences are shown).
+# 1 when any differs (every differing output is named, the first five shown).
 set -euo pipefail
 
 ref="${1:?usage: scripts/compare-outputs.sh REF [--keep]}"
