@@ -172,11 +172,6 @@ impl Finding {
         self
     }
 
-    /// Where this finding's credentials stand in the source.
-    pub fn secret_spans(&self) -> &[Span] {
-        &self.secret_spans
-    }
-
     /// Adds the related locations of `other` (a finding at the same place)
     /// that this one does not have yet.
     pub fn absorb_related(&mut self, other: Finding) {
@@ -253,18 +248,13 @@ impl Finding {
 pub fn share_secrets(findings: &mut [Finding]) {
     let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<Box<str>>> =
         std::collections::HashMap::new();
-    let mut spans_by_file: std::collections::HashMap<crate::source::FileId, Vec<Span>> =
-        std::collections::HashMap::new();
     for finding in findings.iter() {
         if !finding.secrets.is_empty() {
             let secrets = by_file.entry(finding.span.file).or_default();
             secrets.extend(finding.secrets.iter().cloned());
         }
-        for span in &finding.secret_spans {
-            spans_by_file.entry(span.file).or_default().push(*span);
-        }
     }
-    if by_file.is_empty() && spans_by_file.is_empty() {
+    if by_file.is_empty() {
         return;
     }
     for secrets in by_file.values_mut() {
@@ -280,15 +270,27 @@ pub fn share_secrets(findings: &mut [Finding]) {
                 finding.secrets.push(secret.clone());
             }
         }
-        // Every snippet of these files shows the file's credentials masked,
-        // whichever finding it belongs to and whatever becomes of the others.
-        for span in files.iter().filter_map(|f| spans_by_file.get(f)).flatten() {
-            if !finding.secret_spans.contains(span) {
-                finding.secret_spans.push(*span);
-            }
-        }
     }
 }
+
+/// Where the credentials of every finding stand, by file, each span once:
+/// what source snippets mask. Taken from every finding of a run before users'
+/// decisions drop any, so a suppressed or disabled finding still masks its
+/// credential in the other snippets of its file.
+pub fn secret_spans_by_file(findings: &[Finding]) -> SecretSpans {
+    let mut by_file = SecretSpans::new();
+    for span in findings.iter().flat_map(|f| &f.secret_spans) {
+        by_file.entry(span.file).or_default().push(*span);
+    }
+    for spans in by_file.values_mut() {
+        spans.sort_by_key(|s| (s.start.offset, s.end.offset));
+        spans.dedup();
+    }
+    by_file
+}
+
+/// Where credentials stand in the source, by file.
+pub type SecretSpans = std::collections::HashMap<crate::source::FileId, Vec<Span>>;
 
 impl Finding {
     /// Whether the message, the help or a related message holds `text`.

@@ -106,6 +106,9 @@ pub struct LintRun {
     pub baselined: usize,
     /// Objects validated against a schema, and objects of kinds without one.
     pub schema_coverage: rules::schema::Coverage,
+    /// Where every finding's credentials stand, including findings the
+    /// user's decisions dropped: what source snippets mask.
+    pub secret_spans: diag::SecretSpans,
     /// How long each stage took (for benchmarks; never part of a report).
     pub timings: StageTimings,
 }

@@ -168,6 +168,7 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     findings.extend(outcome.findings);
     timings.schema = outcome.schema_time;
     diag::share_secrets(&mut findings);
+    let secret_spans = diag::secret_spans_by_file(&findings);
     let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
     sort_findings(&mut findings, &loaded);
     if let Some(only_in) = &options.only_in {
@@ -191,6 +192,7 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
         user_rules,
         baselined,
         schema_coverage: outcome.schema_coverage,
+        secret_spans,
         timings,
     })
 }

@@ -15,7 +15,7 @@ use miette::{
 
 use super::Context;
 use super::plural;
-use crate::diag::{Finding, Place, Severity, mask_source, mask_spans};
+use crate::diag::{Finding, Place, SecretSpans, Severity, mask_source, mask_spans};
 use crate::source::{FileId, SourceFile, SourceStore, Span};
 
 /// Terminal choices for the human format.
@@ -45,11 +45,7 @@ pub fn render(
     let store = cx.store;
     // Snippets show neighbouring lines: mask every secret of the run in each.
     let secrets: Vec<&str> = cx.findings.iter().flat_map(Finding::secrets).collect();
-    let mut spans: HashMap<FileId, Vec<Span>> = HashMap::new();
-    for span in cx.findings.iter().flat_map(Finding::secret_spans) {
-        spans.entry(span.file).or_default().push(*span);
-    }
-    let mut sources = MaskedSources::new(store, &secrets, &spans);
+    let mut sources = MaskedSources::new(store, &secrets, cx.secret_spans);
     for finding in cx.findings {
         let report = Report::new(finding, store, &mut sources);
         let mut text = String::new();
@@ -175,7 +171,7 @@ struct MaskedSources<'a> {
     store: &'a SourceStore,
     secrets: &'a [&'a str],
     /// Where credentials stand, by file.
-    spans: &'a HashMap<FileId, Vec<Span>>,
+    spans: &'a SecretSpans,
     masked: HashMap<FileId, Windowed>,
 }
 
@@ -229,7 +225,7 @@ impl<'a> MaskedSources<'a> {
     fn new(
         store: &'a SourceStore,
         secrets: &'a [&'a str],
-        spans: &'a HashMap<FileId, Vec<Span>>,
+        spans: &'a SecretSpans,
     ) -> MaskedSources<'a> {
         MaskedSources {
             store,
@@ -345,6 +341,7 @@ mod tests {
             user_rules: Vec::new(),
             baselined: 0,
             schema_coverage: Default::default(),
+            secret_spans: Default::default(),
             timings: Default::default(),
         };
         let mut out = Vec::new();

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use human::HumanOptions;
 
 use crate::LintRun;
-use crate::diag::{Finding, Severity};
+use crate::diag::{Finding, SecretSpans, Severity};
 use crate::fleet::Fleet;
 use crate::rules::UserRuleInfo;
 use crate::rules::schema::Coverage;
@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub baselined: usize,
     /// Objects validated against a schema, and objects of kinds without one.
     pub schema_coverage: Coverage,
+    /// Where credentials stand, by file: masked in every snippet.
+    pub secret_spans: &'a SecretSpans,
 }
 
 impl<'a> Context<'a> {
@@ -51,6 +53,7 @@ impl<'a> Context<'a> {
             user_rules: &run.user_rules,
             baselined: run.baselined,
             schema_coverage: run.schema_coverage,
+            secret_spans: &run.secret_spans,
         }
     }
 
@@ -155,7 +158,7 @@ impl Format {
     }
 }
 
-/// Writes `run` in `format` to `out`.
+/// Writes the report of `cx` in `format` to `out`.
 pub fn render(
     format: Format,
     cx: &Context,
