@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use fleet_lint_engine::discover::relative_path;
+use fleet_lint_engine::relpath::relative_path;
 use fleet_lint_engine::selection::FileSelection;
 
 /// The blobs of the files under the linted root at a revision.

@@ -15,12 +15,11 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use fleet_lint_engine::baseline;
 use fleet_lint_engine::diag::{Place, Severity};
-use fleet_lint_engine::discover::relative_path;
-use fleet_lint_engine::kustomize::Resolver;
-use fleet_lint_engine::load::{LoadOptions, Loaded};
 use fleet_lint_engine::progress::Stages;
+use fleet_lint_engine::relpath::relative_path;
 use fleet_lint_engine::report::graph::{self, GraphFormat};
 use fleet_lint_engine::report::{self, Format, HumanOptions};
+use fleet_lint_engine::resolve;
 use fleet_lint_engine::rules::{BUILTIN_RULES, rule_info};
 use fleet_lint_engine::selection::{FileSelection, Listed};
 use fleet_lint_engine::{LintOptions, LintRun, lint, model};
@@ -465,10 +464,7 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
             root.display()
         )
     })?;
-    let mut resolver = Resolver::new(root, Loaded::default(), LoadOptions::default());
-    let build = resolver.build_dir(&rel);
-    let (loaded, mut findings) = resolver.finish();
-    findings.extend(loaded.findings.iter().cloned());
+    let (build, loaded, mut findings) = resolve::build_alone(&root, &rel);
     findings.sort_by(|a, b| a.sort_key(&loaded.store).cmp(&b.sort_key(&loaded.store)));
     let mut out = io::stdout().lock();
     let written = match args.format {

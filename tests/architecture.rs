@@ -102,6 +102,15 @@ fn the_pipeline_crates_depend_on_no_command_line_crate_and_only_on_layers_below(
     for (package, layers_above) in [
         (
             "fleet-lint-source",
+            &[
+                "fleet-lint-kustomize",
+                "fleet-lint-engine",
+                "fleet-lint",
+                "xtask",
+            ][..],
+        ),
+        (
+            "fleet-lint-kustomize",
             &["fleet-lint-engine", "fleet-lint", "xtask"][..],
         ),
         ("fleet-lint-engine", &["fleet-lint", "xtask"][..]),
@@ -119,7 +128,23 @@ fn the_pipeline_crates_depend_on_no_command_line_crate_and_only_on_layers_below(
         assert!(upward.is_empty(), "{package} depends on {upward:?}");
     }
     let engine = build_closure(&metadata, "fleet-lint-engine");
-    assert!(engine.contains("fleet-lint-source"));
+    assert!(engine.contains("fleet-lint-source") && engine.contains("fleet-lint-kustomize"));
+    // The resolver knows Kustomize, not the pipeline around it: it builds on
+    // the source crate and regex, nothing else.
+    let allowed: BTreeSet<String> = ["fleet-lint-source", "regex"]
+        .iter()
+        .flat_map(|c| {
+            build_closure(&metadata, c)
+                .into_iter()
+                .chain([c.to_string()])
+        })
+        .collect();
+    let kustomize = build_closure(&metadata, "fleet-lint-kustomize");
+    let extra: Vec<&String> = kustomize.difference(&allowed).collect();
+    assert!(
+        extra.is_empty(),
+        "fleet-lint-kustomize depends on {extra:?}"
+    );
     // The walk does see them where they are.
     let cli = build_closure(&metadata, "fleet-lint");
     assert!(

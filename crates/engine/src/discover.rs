@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::relpath::{file_name, relative_path};
 use ignore::{WalkBuilder, WalkState};
 
 /// A manifest found by the walk.
@@ -104,23 +105,8 @@ fn is_manifest(file: &Discovered) -> bool {
         && !file.rel_path.split('/').any(|part| part.starts_with('.'))
 }
 
-/// The last part of a root-relative, `/`-separated path.
-pub fn file_name(path: &str) -> &str {
-    path.rfind('/').map_or(path, |i| &path[i + 1..])
-}
-
 /// Whether `path`, symbolic links resolved, is under the canonical `root`.
 pub(crate) fn stays_inside(path: &Path, root: &Path) -> bool {
     path.canonicalize()
         .is_ok_and(|target| target.starts_with(root))
-}
-
-/// `path` relative to `root` with `/` separators, if it is under `root`.
-pub fn relative_path(path: &Path, root: &Path) -> Option<String> {
-    let rel = path.strip_prefix(root).ok()?;
-    let parts: Vec<_> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect();
-    Some(parts.join("/"))
 }

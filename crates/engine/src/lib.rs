@@ -10,7 +10,9 @@
 //! - [`discover`]: the parallel walk that finds manifests;
 //! - [`load`]: reads each file once into the [`source`] store and parses it into
 //!   the spanned [`yaml`] tree (both from the `fleet-lint-source` crate);
-//! - [`kustomize`]: resolves every kustomization into the objects it builds;
+//! - [`resolve`]: resolves every kustomization into the objects it builds, with
+//!   the [`kustomize`] crate over [`resolve::RepoFiles`], the one view of the
+//!   repository's files every later stage reads through;
 //! - [`fleet`]: the model: clusters, the Flux Kustomizations followed on each,
 //!   what lands where and which tenant owns it ([`config`] says what it cannot guess);
 //! - [`rules`]: the rule registry (one declaration per rule), the rules that read
@@ -36,11 +38,11 @@ pub mod diag;
 pub mod discover;
 pub mod fleet;
 pub mod init;
-pub mod kustomize;
 pub mod load;
 mod pipeline;
 pub mod progress;
 pub mod report;
+pub mod resolve;
 pub mod rule_id;
 mod rule_list;
 pub mod rules;
@@ -48,9 +50,10 @@ pub mod schema;
 pub mod selection;
 pub mod suppress;
 #[cfg(test)]
-mod testing;
+use fleet_lint_source::testing;
 
-pub use fleet_lint_source::{base64, source, suggest, yaml};
+pub use fleet_lint_kustomize as kustomize;
+pub use fleet_lint_source::{base64, relpath, source, suggest, yaml};
 pub use pipeline::{lint, model};
 
 use std::path::PathBuf;

@@ -137,7 +137,7 @@ impl Loaded {
                 let id = FileId((first + i) as u32);
                 match read_source(file, options.max_file_size) {
                     Ok(source)
-                        if crate::discover::is_manifest_name(crate::discover::file_name(
+                        if crate::discover::is_manifest_name(crate::relpath::file_name(
                             &file.rel_path,
                         )) =>
                     {
@@ -275,14 +275,6 @@ fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Fin
     }
 }
 
-/// `flux bootstrap` writes these; reference fleets commit them empty on purpose.
-pub fn is_bootstrap_placeholder(path: &str) -> bool {
-    matches!(
-        crate::discover::file_name(path),
-        "gotk-components.yaml" | "gotk-sync.yaml"
-    )
-}
-
 fn parse_file(
     id: FileId,
     source: &SourceFile,
@@ -302,7 +294,7 @@ fn parse_file(
         .collect();
     if file.documents.is_empty()
         && file.errors.is_empty()
-        && !is_bootstrap_placeholder(&source.path)
+        && !crate::kustomize::is_bootstrap_placeholder(&source.path)
     {
         findings.push(Finding::new(
             RuleId::EmptyFile,

@@ -15,11 +15,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diag::{self, Finding};
+use crate::kustomize::Resolver;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::progress::Stage;
+use crate::resolve::RepoFiles;
 use crate::rules::policy;
 use crate::{
-    LintOptions, LintRun, Model, RunError, StageTimings, config, discover, fleet, kustomize, rules,
+    LintOptions, LintRun, Model, RunError, StageTimings, config, discover, fleet, resolve, rules,
     selection, suggest, suppress,
 };
 
@@ -96,15 +98,17 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
     let loaded = load::load_all(&discovery.manifests, &load_options);
     timings.load = lap(&mut clock);
     enter(options, Stage::Model);
-    let mut resolver = kustomize::Resolver::new(root.clone(), loaded, load_options);
+    let mut files = RepoFiles::new(&root, loaded, load_options);
+    let mut resolver = Resolver::new(&mut files);
     let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
     timings.model = lap(&mut clock);
     enter(options, Stage::Resolve);
-    let builds = resolve_every_kustomization(&mut resolver);
-    let (mut loaded, resolve_findings) = resolver.finish();
+    let builds = resolve::resolve_every_kustomization(&mut resolver);
+    let problems = resolver.finish();
+    let mut loaded = files.into_loaded();
     loaded.load_secret_scan_only(&discovery.secret_scan_only, &load_options);
     findings.extend(loaded.findings.iter().cloned());
-    findings.extend(resolve_findings);
+    findings.extend(problems.into_iter().map(resolve::finding));
     timings.resolve_rest = lap(&mut clock);
     Ok(Model {
         root,
@@ -252,19 +256,6 @@ fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), Ru
         }
     }
     Ok(())
-}
-
-/// Builds every directory that holds a kustomization, reached by a cluster or
-/// not (components are built by the kustomizations that use them), so every
-/// broken reference is found.
-fn resolve_every_kustomization(resolver: &mut kustomize::Resolver) -> Vec<kustomize::Build> {
-    let mut builds = Vec::new();
-    for dir in kustomize::kustomization_dirs(resolver.loaded()) {
-        if !resolver.is_component_dir(&dir) {
-            builds.push(resolver.build_dir(&dir));
-        }
-    }
-    builds
 }
 
 fn check_root(root: &Path) -> Result<PathBuf, RunError> {

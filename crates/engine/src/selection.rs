@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Finding;
-use crate::discover::relative_path;
+use crate::relpath::relative_path;
 use crate::source::SourceStore;
 
 /// The files a report is limited to, by root-relative `/`-separated path.

@@ -3,6 +3,7 @@
 //! - [`source`]: the file store, file ids and line/column [`source::Span`]s;
 //! - [`yaml`]: the spanned YAML tree (every key and value keeps its span), its
 //!   loader with hostile-input limits, and its emitter;
+//! - [`relpath`]: root-relative, `/`-separated paths (join, parent, ancestry);
 //! - [`base64`] and [`suggest`] (did-you-mean): small helpers the engine shares.
 //!
 //! Nothing here knows about Kubernetes, Flux or rules.
@@ -23,6 +24,9 @@
 #![deny(missing_docs)]
 
 pub mod base64;
+pub mod relpath;
 pub mod source;
 pub mod suggest;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod yaml;

@@ -142,7 +142,11 @@ impl Cluster {
 }
 
 /// Builds the fleet model; returns it with the findings it made.
-pub fn build_fleet(root: &Path, resolver: &mut Resolver, config: &Config) -> (Fleet, Vec<Finding>) {
+pub fn build_fleet(
+    root: &Path,
+    resolver: &mut Resolver<'_>,
+    config: &Config,
+) -> (Fleet, Vec<Finding>) {
     let mut builder = Builder {
         resolver,
         config,
@@ -189,7 +193,7 @@ type EntryPoint = (String, String, Option<Resource>);
 /// `flux-system/flux-system` Flux Kustomization; else every `clusters/*/`; else
 /// every directory targeted by a self-managing Flux Kustomization (one whose
 /// `spec.path` holds its own file, as a bootstrap root does), named after it.
-fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
+fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<EntryPoint> {
     if !config.clusters.is_empty() {
         return config
             .clusters
@@ -200,8 +204,8 @@ fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
     let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
     let mut self_managing: BTreeMap<String, EntryPoint> = BTreeMap::new();
     let sync_files: Vec<(FileId, String)> = resolver
-        .loaded()
-        .store
+        .files()
+        .store()
         .iter()
         .filter(|(_, f)| {
             paths::file_name(&f.path).ends_with(".yaml")
@@ -210,7 +214,7 @@ fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
         .map(|(id, f)| (id, f.path.to_string()))
         .collect();
     for (file, path) in sync_files {
-        for doc in &resolver.loaded().files[file.0 as usize].documents {
+        for doc in resolver.files().documents(file) {
             let resource = Resource::new(doc.root.clone(), doc.root.span);
             if resource.kind() != "Kustomization" || resource.group_version().0 != KUSTOMIZE_GROUP {
                 continue;
@@ -241,16 +245,8 @@ fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
         }
     }
     if found.is_empty() && resolver.path_kind("clusters") == Kind::Dir {
-        let root = resolver.root().join("clusters");
-        let mut names: Vec<String> = std::fs::read_dir(root)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut names: Vec<String> = resolver.files().list_dir("clusters");
+        names.retain(|name| resolver.path_kind(&format!("clusters/{name}")) == Kind::Dir);
         names.sort();
         for name in names {
             found.insert(
@@ -265,8 +261,8 @@ fn entry_points(resolver: &mut Resolver, config: &Config) -> Vec<EntryPoint> {
     found.into_values().collect()
 }
 
-struct Builder<'a> {
-    resolver: &'a mut Resolver,
+struct Builder<'a, 'r> {
+    resolver: &'a mut Resolver<'r>,
     config: &'a Config,
     locality: source::Locality,
     findings: Vec<Finding>,
@@ -279,7 +275,7 @@ struct Pending {
     object: usize,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn cluster(&mut self, name: String, entry: String, sync_object: Option<Resource>) -> Cluster {
         let mut cluster = Cluster {
             name,
@@ -469,8 +465,8 @@ impl Builder<'_> {
             }
             let path = self
                 .resolver
-                .loaded()
-                .store
+                .files()
+                .store()
                 .get(resource.origin.file)
                 .path
                 .clone();
@@ -656,7 +652,7 @@ fn data_of(resource: &Resource) -> Vec<(String, String)> {
 /// Manifest files holding objects that no cluster build uses (by any span of
 /// any placed object, or as the kustomization file of a directory built so far,
 /// which before any other resolution means: built for a cluster).
-fn unreachable_files(resolver: &mut Resolver, clusters: &[Cluster]) -> Vec<FileId> {
+fn unreachable_files(resolver: &mut Resolver<'_>, clusters: &[Cluster]) -> Vec<FileId> {
     let mut reached: HashSet<FileId> = HashSet::new();
     for cluster in clusters {
         for placed in &cluster.objects {
@@ -672,16 +668,14 @@ fn unreachable_files(resolver: &mut Resolver, clusters: &[Cluster]) -> Vec<FileI
             reached.insert(file);
         }
     }
-    let loaded = resolver.loaded();
-    let mut unreachable: Vec<FileId> = loaded
-        .store
+    let files = resolver.files();
+    let store = files.store();
+    let mut unreachable: Vec<FileId> = store
         .iter()
-        .filter(|(id, _)| {
-            !reached.contains(id) && !loaded.files[id.0 as usize].documents.is_empty()
-        })
+        .filter(|(id, _)| !reached.contains(id) && !files.documents(*id).is_empty())
         .map(|(id, _)| id)
         .collect();
-    unreachable.sort_by(|a, b| loaded.store.get(*a).path.cmp(&loaded.store.get(*b).path));
+    unreachable.sort_by(|a, b| store.get(*a).path.cmp(&store.get(*b).path));
     unreachable
 }
 
@@ -698,9 +692,9 @@ pub(crate) fn collect_files(node: &Node, into: &mut HashSet<FileId>) {
 }
 
 /// One info finding listing the unreachable files (at the first, the others related).
-fn unreachable_finding(resolver: &Resolver, files: &[FileId]) -> Option<Finding> {
+fn unreachable_finding(resolver: &Resolver<'_>, files: &[FileId]) -> Option<Finding> {
     let first = *files.first()?;
-    let store = &resolver.loaded().store;
+    let store = resolver.files().store();
     let names: BTreeSet<&str> = files.iter().take(5).map(|f| &*store.get(*f).path).collect();
     let more = files.len().saturating_sub(names.len());
     let listed = names.into_iter().collect::<Vec<_>>().join(", ");

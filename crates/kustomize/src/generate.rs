@@ -3,17 +3,18 @@
 //! dotenv line, so secret rules see (and point at) generated Secrets.
 //! Names keep no hash suffix (references stay consistent without it).
 
-use super::{Objects, Resolver, Resource, list};
 use crate::base64;
-use crate::diag::{Finding, Severity};
-use crate::rule_id::RuleId;
+use crate::context::Context;
+use crate::problem::{Problem, ProblemKind};
+use crate::resolver::Objects;
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
+use crate::{Resource, list};
 
 /// Runs both generators of kustomization `k`: returns the created objects and
 /// applies `behavior: merge|replace` entries to `acc` in place. Also reports
 /// the generator fields that fleet-lint does not evaluate.
-pub(super) fn run(r: &mut Resolver, dir: &str, k: &Node, acc: &mut Objects) -> Objects {
+pub(super) fn run(r: &mut Context, dir: &str, k: &Node, acc: &mut Objects) -> Objects {
     let options = k.get("generatorOptions");
     let mut created = Objects::new();
     for (field, kind) in [
@@ -36,9 +37,8 @@ pub(super) fn run(r: &mut Resolver, dir: &str, k: &Node, acc: &mut Objects) -> O
     for field in ["helmCharts", "helmChartInflationGenerator", "generators"] {
         if let Some(entry) = k.entry(field) {
             created.complete = false;
-            r.report(Finding::new(
-                RuleId::KustomizeNotEvaluated,
-                Severity::Info,
+            r.report(Problem::new(
+                ProblemKind::NotEvaluated,
                 entry.key.span,
                 format!("`{field}` is not rendered by fleet-lint; the objects it would generate are not checked"),
             ));
@@ -49,7 +49,7 @@ pub(super) fn run(r: &mut Resolver, dir: &str, k: &Node, acc: &mut Objects) -> O
 
 /// One generated object.
 fn generate(
-    r: &mut Resolver,
+    r: &mut Context,
     dir: &str,
     entry: &Node,
     kind: &str,
@@ -115,7 +115,7 @@ fn merged_option(options: Option<&Node>, entry: &Node, field: &str) -> Node {
 
 /// The (key, value) pairs of a generator entry, in kustomize's order:
 /// literals, files, then env files.
-fn values(r: &mut Resolver, dir: &str, entry: &Node) -> Vec<(String, Node)> {
+fn values(r: &mut Context, dir: &str, entry: &Node) -> Vec<(String, Node)> {
     let mut out = Vec::new();
     for literal in list(entry, "literals") {
         let Some(text) = literal.as_str() else {
@@ -136,7 +136,7 @@ fn values(r: &mut Resolver, dir: &str, entry: &Node) -> Vec<(String, Node)> {
         };
         let path_node = Node::string(path, item.span);
         if let Some(file) = r.referenced_file(dir, &path_node, false) {
-            let source = r.loaded.store.get(file).clone();
+            let source = r.source(file);
             out.push((key, Node::string(&source.text, first_line(r, file))));
         }
     }
@@ -150,8 +150,8 @@ fn values(r: &mut Resolver, dir: &str, entry: &Node) -> Vec<(String, Node)> {
 }
 
 /// The pairs of a dotenv file, each spanned at its line.
-fn dotenv(r: &Resolver, file: FileId) -> Vec<(String, Node)> {
-    let source = r.loaded.store.get(file).clone();
+fn dotenv(r: &Context, file: FileId) -> Vec<(String, Node)> {
+    let source = r.source(file);
     (1..=source.line_count() as u32)
         .filter_map(|line| {
             let text = source.line_text(line);
@@ -170,8 +170,8 @@ fn dotenv(r: &Resolver, file: FileId) -> Vec<(String, Node)> {
         .collect()
 }
 
-fn first_line(r: &Resolver, file: FileId) -> Span {
-    let source = r.loaded.store.get(file);
+fn first_line(r: &Context, file: FileId) -> Span {
+    let source = r.source(file);
     Span {
         file,
         start: source.pos(1, 0),
@@ -193,7 +193,7 @@ fn unquote(value: &str) -> &str {
 }
 
 /// `behavior: merge` or `replace`: updates the object of the same kind and name.
-fn merge_into(r: &mut Resolver, acc: &mut [Resource], generated: Resource, entry: &Node) {
+fn merge_into(r: &mut Context, acc: &mut [Resource], generated: Resource, entry: &Node) {
     let behavior = entry
         .get("behavior")
         .and_then(Node::as_str)

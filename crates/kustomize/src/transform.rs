@@ -4,19 +4,18 @@
 //! Values a transformer writes are spanned at the kustomization field that
 //! set them, so a finding about an overlay's namespace points at the overlay.
 
-use crate::rule_id::RuleId;
 use std::collections::HashSet;
 
 use super::patch::{self, MergeOutcome};
 use super::select::Selector;
-use super::{
-    Objects, Resolver, Resource, Target, inline, kustomize_treats_as_cluster_scoped, list,
-};
-use crate::diag::{Finding, Severity};
+use crate::context::{Context, Target};
+use crate::problem::{Problem, ProblemKind};
+use crate::resolver::Objects;
 use crate::source::{FileId, Span};
 use crate::yaml::{Node, Value};
+use crate::{Resource, inline, kustomize_treats_as_cluster_scoped, list};
 
-pub(super) fn run(r: &mut Resolver, dir: &str, file: FileId, k: &Node, objects: &mut Objects) {
+pub(super) fn run(r: &mut Context, dir: &str, file: FileId, k: &Node, objects: &mut Objects) {
     let complete = objects.complete;
     let acc = &mut objects.resources;
     for entry in list(k, "patchesStrategicMerge") {
@@ -69,9 +68,8 @@ pub(super) fn run(r: &mut Resolver, dir: &str, file: FileId, k: &Node, objects: 
     for field in ["replacements", "transformers", "validators", "vars"] {
         if let Some(entry) = k.entry(field) {
             objects.complete &= field == "validators";
-            r.report(Finding::new(
-                RuleId::KustomizeNotEvaluated,
-                Severity::Info,
+            r.report(Problem::new(
+                ProblemKind::NotEvaluated,
                 entry.key.span,
                 format!("`{field}` is not evaluated by fleet-lint; the build is checked as if it were absent"),
             ));
@@ -81,7 +79,7 @@ pub(super) fn run(r: &mut Resolver, dir: &str, file: FileId, k: &Node, objects: 
 
 /// The patch documents of a `patchesStrategicMerge` entry: a file, else inline YAML.
 fn strategic_merge_entry(
-    r: &mut Resolver,
+    r: &mut Context,
     dir: &str,
     file: FileId,
     entry: &Node,
@@ -94,14 +92,13 @@ fn strategic_merge_entry(
     Some(r.documents(id).iter().map(|d| d.root.clone()).collect())
 }
 
-fn inline_documents(r: &mut Resolver, file: FileId, scalar: &Node) -> Option<Vec<Node>> {
-    let source = r.loaded.store.get(file).clone();
+fn inline_documents(r: &mut Context, file: FileId, scalar: &Node) -> Option<Vec<Node>> {
+    let source = r.source(file);
     match inline::parse(scalar, &source, file) {
         Ok(docs) => Some(docs.into_iter().map(|d| d.root).collect()),
         Err((message, span)) => {
-            r.report(Finding::new(
-                RuleId::YamlSyntax,
-                Severity::Error,
+            r.report(Problem::new(
+                ProblemKind::InlinePatchSyntax,
                 span,
                 format!("inline patch: {message}"),
             ));
@@ -112,7 +109,7 @@ fn inline_documents(r: &mut Resolver, file: FileId, scalar: &Node) -> Option<Vec
 
 /// A `patches` (or, with `json_only`, `patchesJson6902`) entry.
 fn apply_patch_entry(
-    r: &mut Resolver,
+    r: &mut Context,
     dir: &str,
     file: FileId,
     acc: &mut Vec<Resource>,
@@ -150,7 +147,7 @@ fn apply_patch_entry(
 /// targets. A patch that matches nothing is reported only when the build is
 /// `complete` (otherwise its target may be among the objects fleet-lint cannot see).
 fn apply_patch(
-    r: &mut Resolver,
+    r: &mut Context,
     acc: &mut Vec<Resource>,
     doc: &Node,
     target: Option<&Node>,
@@ -180,20 +177,19 @@ fn apply_patch(
         return;
     }
     if matched.is_empty() {
-        let (severity, what) = match target {
+        let (kind, what) = match target {
             Some(_) => (
-                Severity::Warning,
+                ProblemKind::PatchTargetUnmatched,
                 "its target matches no object in the build",
             ),
             None => (
-                Severity::Error,
+                ProblemKind::Invalid,
                 "no object in the build has its kind, name and namespace",
             ),
         };
         let span = target.map_or_else(|| doc.headline(), |t| t.span);
-        r.report(Finding::new(
-            RuleId::KustomizeInvalid,
-            severity,
+        r.report(Problem::new(
+            kind,
             span,
             format!("this patch changes nothing: {what}"),
         ));

@@ -161,7 +161,7 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
 mod tests {
     use super::*;
 
-    use crate::testing::parse_first as node;
+    use fleet_lint_source::testing::parse_first as node;
 
     fn resource(text: &str) -> Resource {
         let n = node(text);

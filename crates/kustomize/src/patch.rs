@@ -265,7 +265,7 @@ fn remove(target: &mut Node, path: &[String]) -> Result<Node, String> {
 mod tests {
     use super::*;
 
-    use crate::testing::parse_first as node;
+    use fleet_lint_source::testing::parse_first as node;
 
     #[test]
     fn strategic_merge_merges_maps_and_containers_by_name() {

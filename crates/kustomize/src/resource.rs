@@ -23,10 +23,15 @@ pub struct Resource {
 /// Kustomize's identity of an object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResId {
+    /// The API group (`""` for the core group).
     pub group: String,
+    /// The API version within the group.
     pub version: String,
+    /// The kind.
     pub kind: String,
+    /// The namespace (`""` when it has none).
     pub namespace: String,
+    /// The name.
     pub name: String,
 }
 
@@ -81,18 +86,22 @@ impl<'a> ObjectMeta<'a> {
         self.0.get_path(path).and_then(Node::as_str).unwrap_or("")
     }
 
+    /// `kind`.
     pub fn kind(self) -> &'a str {
         self.text(&["kind"])
     }
 
+    /// `apiVersion`.
     pub fn api_version(self) -> &'a str {
         self.text(&["apiVersion"])
     }
 
+    /// `metadata.name`.
     pub fn name(self) -> &'a str {
         self.text(&["metadata", "name"])
     }
 
+    /// `metadata.namespace` (`""` when absent).
     pub fn namespace(self) -> &'a str {
         self.text(&["metadata", "namespace"])
     }
@@ -110,6 +119,7 @@ impl<'a> ObjectMeta<'a> {
 }
 
 impl Resource {
+    /// An object defined at `origin`, not yet included or generated.
     pub fn new(node: Node, origin: Span) -> Resource {
         Resource {
             node,
@@ -125,18 +135,22 @@ impl Resource {
         ObjectMeta(&self.node)
     }
 
+    /// `kind`.
     pub fn kind(&self) -> &str {
         self.meta().kind()
     }
 
+    /// `apiVersion`.
     pub fn api_version(&self) -> &str {
         self.meta().api_version()
     }
 
+    /// `metadata.name`.
     pub fn name(&self) -> &str {
         self.meta().name()
     }
 
+    /// `metadata.namespace` (`""` when absent).
     pub fn namespace(&self) -> &str {
         self.meta().namespace()
     }
@@ -146,6 +160,7 @@ impl Resource {
         self.meta().group_version()
     }
 
+    /// Kustomize's identity of the object.
     pub fn id(&self) -> ResId {
         let (group, version) = self.group_version();
         ResId {

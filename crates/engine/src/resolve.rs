@@ -1,0 +1,184 @@
+//! The resolve stage: the Kustomize resolver (the `fleet-lint-kustomize`
+//! crate) over [`RepoFiles`], the repository as every stage after discovery
+//! reads it, and the resolver's problems as findings: the one place that says
+//! which rule, at which severity, reports each kind of problem.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Finding, Severity};
+use crate::discover::Discovered;
+use crate::kustomize::{self, Build, Files, Kind, Problem, ProblemKind, Resolver};
+use crate::load::{LoadOptions, Loaded};
+use crate::relpath::relative_path;
+use crate::rule_id::RuleId;
+use crate::source::{FileId, SourceStore};
+use crate::yaml::Document;
+
+/// The files under one root, as the resolver and the model read them: the
+/// files discovery found and the loader read, and any other file a
+/// kustomization names, read on demand with the same limits. Nothing outside
+/// the root is read, through links or otherwise.
+pub struct RepoFiles {
+    root: PathBuf,
+    loaded: Loaded,
+    load_options: LoadOptions,
+}
+
+impl RepoFiles {
+    /// The files under `root`, of which `loaded` are read already.
+    pub fn new(root: &Path, loaded: Loaded, load_options: LoadOptions) -> RepoFiles {
+        RepoFiles {
+            root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            loaded,
+            load_options,
+        }
+    }
+
+    /// Every file read, with the load findings of those read on demand.
+    pub fn into_loaded(self) -> Loaded {
+        self.loaded
+    }
+}
+
+impl Files for RepoFiles {
+    fn kind(&self, path: &str) -> (Kind, Option<String>) {
+        let Ok(canonical) = self.root.join(path).canonicalize() else {
+            return (Kind::Missing, None);
+        };
+        if !canonical.starts_with(&self.root) {
+            return (Kind::Outside, None);
+        }
+        let real = relative_path(&canonical, &self.root);
+        match std::fs::metadata(&canonical) {
+            Ok(m) if m.is_dir() => (Kind::Dir, real),
+            Ok(_) => (Kind::File, real),
+            Err(_) => (Kind::Missing, None),
+        }
+    }
+
+    fn list_dir(&self, dir: &str) -> Vec<String> {
+        match std::fs::read_dir(self.root.join(dir)) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn find(&self, path: &str) -> Option<FileId> {
+        self.loaded.find(path)
+    }
+
+    fn read(&mut self, path: &str, as_yaml: bool) -> Option<FileId> {
+        if let Some(id) = self.loaded.find(path) {
+            return Some(id);
+        }
+        let abs_path = self.root.join(path);
+        let size = std::fs::metadata(&abs_path).ok()?.len();
+        let discovered = Discovered {
+            rel_path: path.to_string(),
+            abs_path,
+            size,
+        };
+        Some(
+            self.loaded
+                .load_extra(&discovered, as_yaml, &self.load_options),
+        )
+    }
+
+    fn store(&self) -> &SourceStore {
+        &self.loaded.store
+    }
+
+    fn documents(&self, file: FileId) -> &[Document] {
+        &self.loaded.files[file.0 as usize].documents
+    }
+
+    fn has_syntax_errors(&self, file: FileId) -> bool {
+        !self.loaded.files[file.0 as usize].errors.is_empty()
+    }
+}
+
+/// Builds every directory that holds a kustomization, reached by a cluster or
+/// not (components are built by the kustomizations that use them), so every
+/// broken reference is found.
+pub fn resolve_every_kustomization(resolver: &mut Resolver) -> Vec<Build> {
+    let mut builds = Vec::new();
+    for dir in kustomize::kustomization_dirs(resolver.files().store()) {
+        if !resolver.is_component_dir(&dir) {
+            builds.push(resolver.build_dir(&dir));
+        }
+    }
+    builds
+}
+
+/// The rule, and its severity, that reports each kind of resolution problem.
+fn rule_of(kind: ProblemKind) -> (RuleId, Severity) {
+    match kind {
+        ProblemKind::Invalid => (RuleId::KustomizeInvalid, Severity::Error),
+        ProblemKind::PatchTargetUnmatched => (RuleId::KustomizeInvalid, Severity::Warning),
+        ProblemKind::InlinePatchSyntax => (RuleId::YamlSyntax, Severity::Error),
+        ProblemKind::RemoteRef => (RuleId::KustomizeRemoteRef, Severity::Info),
+        ProblemKind::MissingRef => (RuleId::KustomizeMissingRef, Severity::Error),
+        ProblemKind::EscapesRoot => (RuleId::KustomizeEscapesRoot, Severity::Error),
+        ProblemKind::Cycle => (RuleId::KustomizeCycle, Severity::Error),
+        ProblemKind::DuplicateId => (RuleId::KustomizeDuplicateId, Severity::Error),
+        ProblemKind::TooDeep => (RuleId::LimitExceeded, Severity::Warning),
+        ProblemKind::NotEvaluated => (RuleId::KustomizeNotEvaluated, Severity::Info),
+    }
+}
+
+/// `problem` as the finding its rule reports.
+pub fn finding(problem: Problem) -> Finding {
+    let (rule, severity) = rule_of(problem.kind);
+    let finding = problem.related.into_iter().fold(
+        Finding::new(rule, severity, problem.span, problem.message),
+        |finding, (span, message)| finding.with_related(span, message),
+    );
+    match problem.help {
+        Some(help) => finding.with_help(help),
+        None => finding,
+    }
+}
+
+/// What `dir` alone builds under `root` (as `fleet-lint build` shows it): the
+/// build, every file read, and the findings of resolving it, then of reading
+/// its files.
+pub fn build_alone(root: &Path, dir: &str) -> (Build, Loaded, Vec<Finding>) {
+    let mut files = RepoFiles::new(root, Loaded::default(), LoadOptions::default());
+    let mut resolver = Resolver::new(&mut files);
+    let build = resolver.build_dir(dir);
+    let problems = resolver.finish();
+    let loaded = files.into_loaded();
+    let findings = problems
+        .into_iter()
+        .map(finding)
+        .chain(loaded.findings.iter().cloned())
+        .collect();
+    (build, loaded, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::info;
+
+    /// Each kind of problem is reported at its rule's default severity, or at
+    /// the other severity the rule's declaration (and doc header) states.
+    #[test]
+    fn every_problem_kind_has_a_severity_its_rule_declares() {
+        for kind in ProblemKind::ALL {
+            let (rule, severity) = rule_of(kind);
+            let declared = info(rule);
+            let stated = declared.severity == severity
+                || declared
+                    .also
+                    .is_some_and(|also| also.starts_with(severity.as_str()));
+            assert!(
+                stated,
+                "{kind:?} is a {severity} of {rule}, which its declaration does not state"
+            );
+        }
+    }
+}

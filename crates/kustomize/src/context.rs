@@ -1,0 +1,254 @@
+//! What one build step may touch: the files (through [`Files`]), where it is
+//! (the stack of directories being built), and the problems it reports. The
+//! transformers and generators get this, not the resolver: they read files and
+//! report problems, they do not build directories.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::files::Files;
+use crate::paths::{self, Kind, PathError};
+use crate::problem::{Problem, ProblemKind};
+use crate::source::{FileId, SourceFile, Span};
+use crate::yaml::{Document, Node};
+use crate::{KUSTOMIZATION_FILES, MAX_INCLUDE_DEPTH, display_dir};
+
+/// How a kustomization entry names a thing on disk.
+pub(crate) enum Target {
+    File(String),
+    Dir(String),
+}
+
+/// The files, the include stack and the problems of one resolution.
+pub(crate) struct Context<'f> {
+    files: &'f mut dyn Files,
+    /// What each path is, asked once (files already read need no question).
+    kinds: HashMap<String, Kind>,
+    /// Real paths of the paths reached through a link (see [`Context::cycle_start`]).
+    real_dirs: HashMap<String, String>,
+    /// Directories being built, outermost first (for cycle detection).
+    pub(crate) stack: Vec<String>,
+    /// Problems, each with the directory being built when it was found.
+    pub(crate) problems: Vec<(Problem, Option<String>)>,
+    reported: HashSet<(ProblemKind, FileId, u32, u32)>,
+}
+
+impl<'f> Context<'f> {
+    pub(crate) fn new(files: &'f mut dyn Files) -> Context<'f> {
+        Context {
+            files,
+            kinds: HashMap::new(),
+            real_dirs: HashMap::new(),
+            stack: Vec::new(),
+            problems: Vec::new(),
+            reported: HashSet::new(),
+        }
+    }
+
+    pub(crate) fn files(&self) -> &dyn Files {
+        self.files
+    }
+
+    /// What `path` is (memoised; a file read already is known to be a file).
+    pub(crate) fn kind(&mut self, path: &str) -> Kind {
+        if self.files.find(path).is_some() {
+            return Kind::File;
+        }
+        if let Some(kind) = self.kinds.get(path) {
+            return *kind;
+        }
+        let (kind, real) = self.files.kind(path);
+        self.kinds.insert(path.to_string(), kind);
+        if let Some(real) = real.filter(|real| real != path) {
+            self.real_dirs.insert(path.to_string(), real);
+        }
+        kind
+    }
+
+    /// True when `dir` holds a kustomization file.
+    pub(crate) fn has_kustomization(&mut self, dir: &str) -> bool {
+        KUSTOMIZATION_FILES
+            .iter()
+            .any(|name| paths::join(dir, name).is_ok_and(|path| self.kind(&path) == Kind::File))
+    }
+
+    /// Where on the include stack `dir` would close a cycle: at a directory
+    /// it contains, by path, or, when `dir` goes through a symbolic link
+    /// (`a -> .`), by real path, so linked folders cannot nest without end.
+    fn cycle_start(&self, dir: &str) -> Option<usize> {
+        if let Some(start) = self.stack.iter().position(|d| paths::contains(dir, d)) {
+            return Some(start);
+        }
+        let real = self.real_dirs.get(dir)?;
+        self.stack
+            .iter()
+            .position(|d| paths::contains(real, &self.real_dir(d)))
+    }
+
+    /// The real (links resolved) root-relative path of `dir`: recorded by
+    /// [`Context::kind`] when it differs, so the view is asked once.
+    fn real_dir(&self, dir: &str) -> String {
+        self.real_dirs
+            .get(dir)
+            .cloned()
+            .unwrap_or_else(|| dir.to_string())
+    }
+
+    /// Resolves a path entry of a kustomization; reports remote, escaping,
+    /// missing and cyclic entries and returns `None` for them.
+    pub(crate) fn entry_target(&mut self, dir: &str, item: &Node) -> Option<Target> {
+        let Some(entry) = item.as_str() else {
+            self.invalid(item.span, "expected a path here");
+            return None;
+        };
+        if paths::is_remote(entry) {
+            self.report(Problem::new(
+                ProblemKind::RemoteRef,
+                item.span,
+                format!("remote reference `{entry}` is not resolved (fleet-lint works offline); its objects are not checked"),
+            ));
+            return None;
+        }
+        let path = self.join_checked(dir, entry, item.span)?;
+        match self.kind(&path) {
+            Kind::File => Some(Target::File(path)),
+            Kind::Dir => self.dir_target(path, item.span),
+            Kind::Outside => {
+                self.report(Problem::new(
+                    ProblemKind::EscapesRoot,
+                    item.span,
+                    format!(
+                        "`{entry}` is a symbolic link to a place outside the repository; Flux only reads files inside the source"
+                    ),
+                ));
+                None
+            }
+            Kind::Missing => {
+                self.report(Problem::new(
+                    ProblemKind::MissingRef,
+                    item.span,
+                    format!(
+                        "`{entry}` does not exist (resolved to `{}`)",
+                        display_dir(&path)
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A directory entry at `span`, unless it nests too deep, closes a cycle
+    /// or has no kustomization file (each reported).
+    fn dir_target(&mut self, path: String, span: Span) -> Option<Target> {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            self.report(Problem::new(
+                ProblemKind::TooDeep,
+                span,
+                format!(
+                    "kustomizations nest more than {MAX_INCLUDE_DEPTH} levels deep here; `{}` and what it includes were not resolved",
+                    display_dir(&path)
+                ),
+            ));
+            return None;
+        }
+        if let Some(start) = self.cycle_start(&path) {
+            let cycle: Vec<&str> = self.stack[start..]
+                .iter()
+                .map(|d| display_dir(d))
+                .chain([display_dir(&path)])
+                .collect();
+            let message = format!(
+                "cycle: {} (kustomize refuses to build it)",
+                cycle.join(" -> ")
+            );
+            self.report(Problem::new(ProblemKind::Cycle, span, message));
+            return None;
+        }
+        if !self.has_kustomization(&path) {
+            self.report(Problem::new(
+                ProblemKind::MissingRef,
+                span,
+                format!(
+                    "directory `{}` has no kustomization file",
+                    display_dir(&path)
+                ),
+            ));
+            return None;
+        }
+        Some(Target::Dir(path))
+    }
+
+    /// `dir` joined with `entry`, reporting entries that leave the root.
+    fn join_checked(&mut self, dir: &str, entry: &str, span: Span) -> Option<String> {
+        match paths::join(dir, entry) {
+            Ok(path) => Some(path),
+            Err(err) => {
+                let why = match err {
+                    PathError::Absolute => "is an absolute path",
+                    PathError::EscapesRoot => "leaves the repository root",
+                };
+                self.report(Problem::new(
+                    ProblemKind::EscapesRoot,
+                    span,
+                    format!("`{entry}` {why}; Flux only reads files inside the source"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A file entry resolved like a `patches[].path`: the file's id, or a problem.
+    pub(crate) fn referenced_file(
+        &mut self,
+        dir: &str,
+        item: &Node,
+        as_yaml: bool,
+    ) -> Option<FileId> {
+        match self.entry_target(dir, item)? {
+            Target::File(path) => self.files.read(&path, as_yaml),
+            Target::Dir(path) => {
+                self.invalid(
+                    item.span,
+                    format!(
+                        "`{}` is a directory; a file is expected here",
+                        display_dir(&path)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The file at `path`, parsed as YAML (read now when not read yet).
+    pub(crate) fn yaml_file(&mut self, path: &str) -> Option<FileId> {
+        self.files.read(path, true)
+    }
+
+    pub(crate) fn documents(&self, file: FileId) -> &[Document] {
+        self.files.documents(file)
+    }
+
+    /// The text of `file`, shared, so it can be held while problems are reported.
+    pub(crate) fn source(&self, file: FileId) -> Arc<SourceFile> {
+        self.files.store().get(file).clone()
+    }
+
+    /// Reports a [`ProblemKind::Invalid`] problem: kustomize rejects what is at `span`.
+    pub(crate) fn invalid(&mut self, span: Span, message: impl Into<String>) {
+        self.report(Problem::new(ProblemKind::Invalid, span, message));
+    }
+
+    /// Records a problem once, with the directory being built (whose include
+    /// chain the resolver attaches when it finishes).
+    pub(crate) fn report(&mut self, problem: Problem) {
+        let key = (
+            problem.kind,
+            problem.span.file,
+            problem.span.start.line,
+            problem.span.start.col,
+        );
+        if self.reported.insert(key) {
+            self.problems.push((problem, self.stack.last().cloned()));
+        }
+    }
+}
