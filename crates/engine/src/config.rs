@@ -40,22 +40,26 @@ use crate::diag::Severity;
 use crate::source::{FileId, Pos, SourceFile};
 use crate::yaml::{LoadLimits, Node, load_yaml};
 
+/// The configuration file read from the root.
 pub const CONFIG_FILE: &str = ".fleet-lint.yaml";
 
+/// What `.fleet-lint.yaml` says: what fleet-lint cannot guess, and the user's decisions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
+    /// Cluster entry points, when discovery should not guess them.
     pub clusters: Vec<ClusterConfig>,
-    pub repository_urls: Vec<String>,
-    pub tenant_roots: Vec<String>,
+    pub(crate) repository_urls: Vec<String>,
+    pub(crate) tenant_roots: Vec<String>,
+    /// Tenants, and the paths each owns.
     pub tenants: Vec<TenantConfig>,
     /// `rules.severity`, in file order.
     pub severity: Vec<SeverityOverride>,
     /// `rules.paths`: directories of declarative rule files, relative to the root.
-    pub rule_paths: Vec<String>,
+    pub(crate) rule_paths: Vec<String>,
     /// `exclude`: files never linted.
     pub exclude: PathGlobs,
     /// `secrets.allow`.
-    pub secret_allow: Vec<SecretAllow>,
+    pub(crate) secret_allow: Vec<SecretAllow>,
     /// `limits.max-file-size`.
     pub max_file_size: Option<u64>,
     /// `schemas.dirs` (relative to the root, made absolute by the run) and
@@ -66,7 +70,9 @@ pub struct Config {
 /// A rule's severity set by the config; `None` turns the rule off.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeverityOverride {
+    /// The rule's id.
     pub rule: String,
+    /// Its new severity.
     pub level: Option<Severity>,
     /// Where the rule is named, for errors.
     pub at: Pos,
@@ -74,7 +80,7 @@ pub struct SeverityOverride {
 
 /// A `plaintext-secret` exception.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SecretAllow {
+pub(crate) struct SecretAllow {
     pub path: PathGlobs,
     /// The key holding the value; any key when `None`.
     pub key: Option<String>,
@@ -96,6 +102,7 @@ impl PartialEq for PathGlobs {
 }
 
 impl PathGlobs {
+    /// The globs of `patterns`; an error names the first that does not compile.
     pub fn new(patterns: Vec<String>) -> Result<PathGlobs, String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in &patterns {
@@ -109,6 +116,7 @@ impl PathGlobs {
         Ok(PathGlobs { patterns, set })
     }
 
+    /// True when no glob is given.
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
@@ -131,23 +139,30 @@ impl PathGlobs {
     }
 }
 
+/// A cluster named in the configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterConfig {
+    /// Its name, as findings name it.
     pub name: String,
+    /// Its entry directory, relative to the root.
     pub path: String,
 }
 
+/// A tenant named in the configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TenantConfig {
+    /// Its name, as findings name it.
     pub name: String,
+    /// The directories it owns, relative to the root.
     pub paths: Vec<String>,
     /// Namespace names; a trailing `*` matches any suffix.
     pub namespaces: Vec<String>,
+    /// A privileged tenant's content is held to the platform's rules, not the tenant rules.
     pub privileged: bool,
 }
 
 impl TenantConfig {
-    pub fn owns_namespace(&self, namespace: &str) -> bool {
+    pub(crate) fn owns_namespace(&self, namespace: &str) -> bool {
         self.namespaces
             .iter()
             .any(|pattern| match pattern.strip_suffix('*') {
@@ -156,7 +171,7 @@ impl TenantConfig {
             })
     }
 
-    pub fn owns_path(&self, path: &str) -> bool {
+    pub(crate) fn owns_path(&self, path: &str) -> bool {
         self.paths
             .iter()
             .any(|p| crate::kustomize::paths::contains(p.trim_end_matches('/'), path))
@@ -172,7 +187,7 @@ impl Config {
 
     /// The folder right under the tenant root that holds `path` (`team-a` for
     /// `tenants/team-a/base/app.yaml`), when `path` is under a tenant root.
-    pub fn tenant_folder<'p>(&self, path: &'p str) -> Option<&'p str> {
+    pub(crate) fn tenant_folder<'p>(&self, path: &'p str) -> Option<&'p str> {
         let root = self
             .roots()
             .find(|r| crate::kustomize::paths::contains(r, path))?;
@@ -181,14 +196,14 @@ impl Config {
     }
 
     /// Whether `path` is under one of the `rules.paths` directories.
-    pub fn is_rule_file(&self, path: &str) -> bool {
+    pub(crate) fn is_rule_file(&self, path: &str) -> bool {
         self.rule_paths
             .iter()
             .any(|dir| crate::kustomize::paths::contains(dir, path))
     }
 
     /// Whether the allow-list accepts a clear-text value under `key` in the file at `path`.
-    pub fn secret_allowed(&self, path: &str, key: &str) -> bool {
+    pub(crate) fn secret_allowed(&self, path: &str, key: &str) -> bool {
         self.secret_allow
             .iter()
             .any(|a| a.path.matches(path) && a.key.as_deref().is_none_or(|k| k == key))
@@ -196,7 +211,7 @@ impl Config {
 }
 
 /// Reads `ROOT/.fleet-lint.yaml`; the defaults when there is none.
-pub fn load_config(root: &Path) -> Result<Config, String> {
+pub(crate) fn load_config(root: &Path) -> Result<Config, String> {
     let path = root.join(CONFIG_FILE);
     if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
         return Ok(Config::default());
@@ -212,13 +227,13 @@ fn read_config(path: &Path) -> Result<String, String> {
 }
 
 /// Reads the config file at `path` (which must exist).
-pub fn load_config_file(path: &Path) -> Result<Config, String> {
+pub(crate) fn load_config_file(path: &Path) -> Result<Config, String> {
     let text = read_config(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse_config(&text)
 }
 
 /// Parses the text of a config file.
-pub fn parse_config(text: &str) -> Result<Config, String> {
+pub(crate) fn parse_config(text: &str) -> Result<Config, String> {
     let source = SourceFile::new(CONFIG_FILE, text);
     let loaded = load_yaml(FileId(0), &source, LoadLimits::default());
     if let Some(err) = loaded.errors.first() {
@@ -356,7 +371,7 @@ fn relative(path: &str) -> &str {
 }
 
 /// `message`, prefixed with the config file's name and the place `pos`.
-pub fn located(pos: &Pos, message: &str) -> String {
+pub(crate) fn located(pos: &Pos, message: &str) -> String {
     format!("{CONFIG_FILE}:{}:{}: {message}", pos.line, pos.col + 1)
 }
 

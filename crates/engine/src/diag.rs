@@ -2,7 +2,7 @@
 //!
 //! Secret masking lives here, not in rules or reports: a rule that puts a
 //! credential's location in a finding registers the value with
-//! [`Finding::with_secret`], and every text a report can read from the finding
+//! `Finding::with_secret`, and every text a report can read from the finding
 //! (message, help, related messages, the source snippet) comes out masked.
 
 use std::borrow::Cow;
@@ -17,7 +17,9 @@ use crate::source::{SourceFile, SourceStore, Span};
 /// declarative rules (or Kyverno policies), named by its id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Rule {
+    /// A built-in rule.
     Builtin(RuleId),
+    /// A declarative rule or Kyverno policy of the user's, by its id.
     User(std::sync::Arc<str>),
 }
 
@@ -64,8 +66,11 @@ impl fmt::Display for Rule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; never fails a run by default.
     Info,
+    /// Probably wrong.
     Warning,
+    /// Wrong: Flux, kustomize or the cluster would refuse or misapply it.
     Error,
 }
 
@@ -77,6 +82,7 @@ impl Severity {
             .find(|s| s.as_str() == text)
     }
 
+    /// `info`, `warning` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -94,7 +100,7 @@ impl fmt::Display for Severity {
 
 /// A secondary place that explains a finding (an include chain step, a first definition).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Related {
+pub(crate) struct Related {
     pub span: Span,
     message: String,
 }
@@ -102,10 +108,14 @@ pub struct Related {
 /// What replaces a secret in messages.
 const MASK: &str = "********";
 
+/// One finding: a rule, a severity and a place, with a message that never shows a secret.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
+    /// The rule that reports it.
     pub rule: Rule,
+    /// How serious it is (after the user's decisions, in a finished run).
     pub severity: Severity,
+    /// Where it is.
     pub span: Span,
     message: String,
     related: Vec<Related>,
@@ -117,6 +127,7 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` at `span`.
     pub fn new(
         rule: impl Into<Rule>,
         severity: Severity,
@@ -135,6 +146,7 @@ impl Finding {
         }
     }
 
+    /// This finding, with another place that explains it.
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Finding {
         self.related.push(Related {
             span,
@@ -143,6 +155,7 @@ impl Finding {
         self
     }
 
+    /// This finding, with help on what to do.
     pub fn with_help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
         self
@@ -150,7 +163,7 @@ impl Finding {
 
     /// Registers a credential that must never be printed: every text this
     /// finding hands out has it masked.
-    pub fn with_secret(mut self, value: &str) -> Finding {
+    pub(crate) fn with_secret(mut self, value: &str) -> Finding {
         if !value.is_empty() {
             self.secrets.push(value.into());
         }
@@ -165,7 +178,7 @@ impl Finding {
 
     /// Registers where a credential stands in the source: the span is masked,
     /// as written, in every snippet (its text is registered by [`Finding::with_secret`]).
-    pub fn with_secret_span(mut self, span: Span) -> Finding {
+    pub(crate) fn with_secret_span(mut self, span: Span) -> Finding {
         if !self.secret_spans.contains(&span) {
             self.secret_spans.push(span);
         }
@@ -174,7 +187,7 @@ impl Finding {
 
     /// Adds the related locations of `other` (a finding at the same place)
     /// that this one does not have yet.
-    pub fn absorb_related(&mut self, other: Finding) {
+    pub(crate) fn absorb_related(&mut self, other: Finding) {
         for related in other.related {
             if !self.related.contains(&related) {
                 self.related.push(related);
@@ -192,10 +205,12 @@ impl Finding {
         }
     }
 
+    /// The message, its secrets masked.
     pub fn message(&self) -> Cow<'_, str> {
         self.mask(&self.message)
     }
 
+    /// The help, its secrets masked.
     pub fn help(&self) -> Option<Cow<'_, str>> {
         self.help.as_deref().map(|h| self.mask(h))
     }
@@ -221,7 +236,7 @@ impl Finding {
     }
 
     /// `text` with this finding's secrets overwritten (see [`mask_source`]).
-    pub fn mask_source<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn mask_source<'t>(&self, text: &'t str) -> Cow<'t, str> {
         mask_source(text, self.secrets())
     }
 
@@ -245,7 +260,7 @@ impl Finding {
 /// users' decisions drop any, so turning a rule off or suppressing a finding
 /// does not unmask what it found. Shared by file, so a short password
 /// (`flux`) is not masked in every other message of the run.
-pub fn share_secrets(findings: &mut [Finding]) {
+pub(crate) fn share_secrets(findings: &mut [Finding]) {
     let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<Box<str>>> =
         std::collections::HashMap::new();
     for finding in findings.iter() {
@@ -277,7 +292,7 @@ pub fn share_secrets(findings: &mut [Finding]) {
 /// what source snippets mask. Taken from every finding of a run before users'
 /// decisions drop any, so a suppressed or disabled finding still masks its
 /// credential in the other snippets of its file.
-pub fn secret_spans_by_file(findings: &[Finding]) -> SecretSpans {
+pub(crate) fn secret_spans_by_file(findings: &[Finding]) -> SecretSpans {
     let mut by_file = SecretSpans::new();
     for span in findings.iter().flat_map(|f| &f.secret_spans) {
         by_file.entry(span.file).or_default().push(*span);
@@ -290,7 +305,7 @@ pub fn secret_spans_by_file(findings: &[Finding]) -> SecretSpans {
 }
 
 /// Where credentials stand in the source, by file.
-pub type SecretSpans = std::collections::HashMap<crate::source::FileId, Vec<Span>>;
+pub(crate) type SecretSpans = std::collections::HashMap<crate::source::FileId, Vec<Span>>;
 
 impl Finding {
     /// Whether the message, the help or a related message holds `text`.
@@ -305,7 +320,7 @@ impl Finding {
 /// indentation kept),
 /// so that offsets into it stay valid and a credential is masked as written,
 /// whatever its spelling. `spans` are those of this text's file.
-pub fn mask_spans<'t>(text: &'t str, spans: &[Span]) -> Cow<'t, str> {
+pub(crate) fn mask_spans<'t>(text: &'t str, spans: &[Span]) -> Cow<'t, str> {
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -341,7 +356,7 @@ pub fn mask_spans<'t>(text: &'t str, spans: &[Span]) -> Cow<'t, str> {
 /// `text` with every secret overwritten by `*`, byte for byte, so that offsets
 /// into it stay valid (for source snippets, which show neighbouring lines: pass
 /// every secret of the run, not only the finding's own).
-pub fn mask_source<'t, 's>(
+pub(crate) fn mask_source<'t, 's>(
     text: &'t str,
     secrets: impl IntoIterator<Item = &'s str>,
 ) -> Cow<'t, str> {
@@ -358,14 +373,20 @@ pub fn mask_source<'t, 's>(
 /// column (in characters), and the column just after the end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Place<'a> {
+    /// The file, relative to the root, `/`-separated.
     pub path: &'a str,
+    /// The line (1-based).
     pub line: u32,
+    /// The column (1-based, in characters).
     pub column: u32,
+    /// The line of the end.
     pub end_line: u32,
+    /// The column just after the end.
     pub end_column: u32,
 }
 
 impl<'a> Place<'a> {
+    /// Where `span` is, in the files of `store`.
     pub fn of(span: Span, store: &'a SourceStore) -> Place<'a> {
         let file = store.get(span.file);
         let end = if span.end > span.start {
@@ -385,11 +406,11 @@ impl<'a> Place<'a> {
 
 /// Stable identifiers of a finding that survive unrelated edits and line shifts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     /// Rule, path, and the (masked, trimmed) text of the finding's line.
     pub content: u64,
     /// 0-based count of earlier findings in the same file with the same `content`.
-    pub occurrence: u32,
+    pub(crate) occurrence: u32,
 }
 
 impl fmt::Display for Fingerprint {
@@ -399,7 +420,7 @@ impl fmt::Display for Fingerprint {
 }
 
 /// Fingerprints for `findings`, which must already be in report order.
-pub fn fingerprints(findings: &[Finding], store: &SourceStore) -> Vec<Fingerprint> {
+pub(crate) fn fingerprints(findings: &[Finding], store: &SourceStore) -> Vec<Fingerprint> {
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
     findings
         .iter()

@@ -23,26 +23,28 @@ use ignore::{WalkBuilder, WalkState};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Discovered {
     /// Path relative to the root, `/`-separated.
-    pub rel_path: String,
-    pub abs_path: PathBuf,
+    pub(crate) rel_path: String,
+    pub(crate) abs_path: PathBuf,
+    /// Its size in bytes, when it was found.
     pub size: u64,
 }
 
 /// The files of one walk: manifests, and files only the secret scan reads.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// The manifests to lint, sorted by path.
     pub manifests: Vec<Discovered>,
     /// YAML files in hidden files or folders, and env files anywhere.
-    pub secret_scan_only: Vec<Discovered>,
+    pub(crate) secret_scan_only: Vec<Discovered>,
 }
 
 /// True for the files fleet-lint reads as manifests.
-pub fn is_manifest_name(name: &str) -> bool {
+pub(crate) fn is_manifest_name(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
 }
 
 /// True for env files (`KEY=value` lines): `.env`, `.env.local`, `app.env`.
-pub fn is_env_name(name: &str) -> bool {
+pub(crate) fn is_env_name(name: &str) -> bool {
     name.ends_with(".env") || name.starts_with(".env.")
 }
 

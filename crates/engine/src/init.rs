@@ -21,6 +21,7 @@ struct TenantSeen {
 
 /// A starter config file.
 pub struct Starter {
+    /// The configuration file's text.
     pub text: String,
     /// How many tenants it names.
     pub tenants: usize,

@@ -11,14 +11,14 @@
 //! - [`load`]: reads each file once into the [`source`] store and parses it into
 //!   the spanned [`yaml`] tree (both from the `fleet-lint-source` crate);
 //! - [`resolve`]: resolves every kustomization into the objects it builds, with
-//!   the [`kustomize`] crate over [`resolve::RepoFiles`], the one view of the
+//!   the [`kustomize`] crate over `resolve::RepoFiles`, the one view of the
 //!   repository's files every later stage reads through;
 //! - [`fleet`]: the model: clusters, the Flux Kustomizations followed on each,
 //!   what lands where and which tenant owns it ([`config`] says what it cannot guess);
 //! - [`rules`]: the rule registry (one declaration per rule), the rules that read
-//!   the fleet model, and [`rules::policy`], the declarative rules and Kyverno policies;
+//!   the fleet model, and `rules::policy`, the declarative rules and Kyverno policies;
 //! - decide: what users decided: [`config`] severities and excludes, inline
-//!   [`suppress`]ions, a [`baseline`] of known findings, a [`selection`] of files;
+//!   suppressions (`suppress`), a [`baseline`] of known findings, a [`selection`] of files;
 //! - [`diag`]: the finding type (with secret masking) every stage emits;
 //! - [`report`]: human, JSON, SARIF, GitHub, JUnit and Markdown renderings.
 //!
@@ -32,6 +32,9 @@
 //! # Ok::<(), fleet_lint_engine::RunError>(())
 //! ```
 
+#![deny(unreachable_pub)]
+#![deny(missing_docs)]
+
 pub mod baseline;
 pub mod config;
 pub mod diag;
@@ -43,12 +46,12 @@ mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod resolve;
-pub mod rule_id;
+pub(crate) mod rule_id;
 mod rule_list;
 pub mod rules;
 pub mod schema;
 pub mod selection;
-pub mod suppress;
+pub(crate) mod suppress;
 #[cfg(test)]
 use fleet_lint_source::testing;
 
@@ -64,6 +67,7 @@ use load::{LoadOptions, Loaded};
 /// What a run needs to know.
 #[derive(Clone, Debug)]
 pub struct LintOptions {
+    /// The root to lint.
     pub root: PathBuf,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
@@ -82,6 +86,7 @@ pub struct LintOptions {
 }
 
 impl LintOptions {
+    /// Options for linting `root` with every default.
     pub fn new(root: impl Into<PathBuf>) -> LintOptions {
         LintOptions {
             root: root.into(),
@@ -100,18 +105,21 @@ impl LintOptions {
 /// in report order.
 #[derive(Debug)]
 pub struct LintRun {
+    /// Every file read, with its parsed documents.
     pub loaded: Loaded,
+    /// The fleet model: clusters, what lands on each, who owns it.
     pub fleet: fleet::Fleet,
+    /// The findings, decided on and in report order.
     pub findings: Vec<Finding>,
     /// The user's declarative rules (one per id), for reports that describe rules.
-    pub user_rules: Vec<rules::UserRuleInfo>,
+    pub(crate) user_rules: Vec<rules::UserRuleInfo>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
     /// Objects validated against a schema, and objects of kinds without one.
-    pub schema_coverage: rules::schema::Coverage,
+    pub(crate) schema_coverage: rules::schema::Coverage,
     /// Where every finding's credentials stand, including findings the
     /// user's decisions dropped: what source snippets mask.
-    pub secret_spans: diag::SecretSpans,
+    pub(crate) secret_spans: diag::SecretSpans,
     /// How long each stage took (for benchmarks; never part of a report).
     pub timings: StageTimings,
 }
@@ -123,8 +131,11 @@ pub struct LintRun {
 pub struct Model {
     /// The linted root, canonical.
     pub root: PathBuf,
+    /// The configuration the run read (`.fleet-lint.yaml` or `--config`).
     pub config: config::Config,
+    /// Every file read, with its parsed documents.
     pub loaded: Loaded,
+    /// The fleet model: clusters, what lands on each, who owns it.
     pub fleet: fleet::Fleet,
     /// What every kustomization directory builds, reached by a cluster or not.
     pub builds: Vec<kustomize::Build>,
@@ -132,7 +143,7 @@ pub struct Model {
     pub findings: Vec<Finding>,
     load_options: LoadOptions,
     /// Load, model and resolve times.
-    pub timings: StageTimings,
+    pub(crate) timings: StageTimings,
 }
 
 /// Wall time of each pipeline stage of a run.
@@ -144,6 +155,7 @@ pub struct StageTimings {
     pub model: std::time::Duration,
     /// Resolving the kustomizations no cluster reached.
     pub resolve_rest: std::time::Duration,
+    /// The rules over the model (all of them, `schema` included).
     pub rules: std::time::Duration,
     /// Of `rules`: the `schema` rule (compiling the schemas and validating).
     pub schema: std::time::Duration,
@@ -152,9 +164,13 @@ pub struct StageTimings {
 /// Errors that stop a run before any finding (exit code 2).
 #[derive(Debug)]
 pub enum RunError {
+    /// The root cannot be read.
     Root(PathBuf, std::io::Error),
+    /// The root is not a directory.
     NotADirectory(PathBuf),
+    /// The thread pool could not start.
     ThreadPool(String),
+    /// The configuration is invalid (the message says where).
     Config(String),
 }
 

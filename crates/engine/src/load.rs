@@ -17,6 +17,7 @@ use crate::yaml::{LoadLimits, LoadedFile, load_yaml};
 pub struct LoadOptions {
     /// Files larger than this many bytes are skipped with a `file-too-large` finding.
     pub max_file_size: u64,
+    /// The YAML parser's limits (nesting depth, alias expansion).
     pub yaml: LoadLimits,
 }
 
@@ -33,8 +34,11 @@ impl Default for LoadOptions {
 /// [`FileId`]) and the findings the load stage made.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The text of every file read.
     pub store: SourceStore,
+    /// Each file's documents and syntax errors, by file id.
     pub files: Vec<LoadedFile>,
+    /// What reading and parsing found.
     pub findings: Vec<Finding>,
     by_path: HashMap<String, FileId>,
     /// Files read only by the secret scan (see [`Loaded::load_secret_scan_only`]).
@@ -91,7 +95,7 @@ impl Loaded {
     /// references that discovery skipped: a generator input, a hidden folder).
     /// Manifests (`as_yaml`) are parsed, with findings like any other; other
     /// files are kept as text, and only a size or read problem is reported.
-    pub fn load_extra(
+    pub(crate) fn load_extra(
         &mut self,
         file: &Discovered,
         as_yaml: bool,
@@ -123,7 +127,7 @@ impl Loaded {
     /// read keeps its place. YAML files are parsed; the rest is kept as text.
     /// Their load problems are not reported: they are not manifests, and a
     /// broken workflow file is not the fleet's concern.
-    pub fn load_secret_scan_only(&mut self, files: &[Discovered], options: &LoadOptions) {
+    pub(crate) fn load_secret_scan_only(&mut self, files: &[Discovered], options: &LoadOptions) {
         let fresh: Vec<&Discovered> = files
             .iter()
             .filter(|f| self.find(&f.rel_path).is_none())
@@ -155,7 +159,7 @@ impl Loaded {
     }
 
     /// Whether `id` is read only by the secret scan (not a manifest of the fleet).
-    pub fn is_secret_scan_only(&self, id: FileId) -> bool {
+    pub(crate) fn is_secret_scan_only(&self, id: FileId) -> bool {
         self.secret_scan_only.contains(&id)
     }
 
@@ -174,7 +178,9 @@ impl Loaded {
 pub enum ReadProblem {
     /// A FIFO, socket or device: reading one could block or never end.
     NotAFile,
+    /// The file is larger than the limit (its size in bytes).
     TooLarge(u64),
+    /// The file cannot be read.
     Io(std::io::Error),
 }
 

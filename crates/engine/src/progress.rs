@@ -9,10 +9,15 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Stage {
+    /// Walking the root for manifests.
     Discover,
+    /// Reading and parsing them.
     Load,
+    /// Building the fleet model.
     Model,
+    /// Resolving the kustomizations no cluster reached.
     Resolve,
+    /// Running the rules.
     Rules,
 }
 
@@ -44,12 +49,13 @@ pub struct Stages {
 }
 
 impl Stages {
+    /// Records that the run is now in `stage`.
     pub fn enter(&self, stage: Stage) {
         self.stage.store(stage as u8, Ordering::Relaxed);
     }
 
     /// Records how many files the run reads.
-    pub fn set_files(&self, files: usize) {
+    pub(crate) fn set_files(&self, files: usize) {
         self.files.store(files, Ordering::Relaxed);
     }
 

@@ -1,5 +1,5 @@
 //! The resolve stage: the Kustomize resolver (the `fleet-lint-kustomize`
-//! crate) over [`RepoFiles`], the repository as every stage after discovery
+//! crate) over `RepoFiles`, the repository as every stage after discovery
 //! reads it, and the resolver's problems as findings: the one place that says
 //! which rule, at which severity, reports each kind of problem.
 
@@ -18,7 +18,7 @@ use crate::yaml::Document;
 /// files discovery found and the loader read, and any other file a
 /// kustomization names, read on demand with the same limits. Nothing outside
 /// the root is read, through links or otherwise.
-pub struct RepoFiles {
+pub(crate) struct RepoFiles {
     root: PathBuf,
     loaded: Loaded,
     load_options: LoadOptions,
@@ -26,7 +26,7 @@ pub struct RepoFiles {
 
 impl RepoFiles {
     /// The files under `root`, of which `loaded` are read already.
-    pub fn new(root: &Path, loaded: Loaded, load_options: LoadOptions) -> RepoFiles {
+    pub(crate) fn new(root: &Path, loaded: Loaded, load_options: LoadOptions) -> RepoFiles {
         RepoFiles {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             loaded,
@@ -35,7 +35,7 @@ impl RepoFiles {
     }
 
     /// Every file read, with the load findings of those read on demand.
-    pub fn into_loaded(self) -> Loaded {
+    pub(crate) fn into_loaded(self) -> Loaded {
         self.loaded
     }
 }
@@ -103,7 +103,7 @@ impl Files for RepoFiles {
 /// Builds every directory that holds a kustomization, reached by a cluster or
 /// not (components are built by the kustomizations that use them), so every
 /// broken reference is found.
-pub fn resolve_every_kustomization(resolver: &mut Resolver) -> Vec<Build> {
+pub(crate) fn resolve_every_kustomization(resolver: &mut Resolver) -> Vec<Build> {
     let mut builds = Vec::new();
     for dir in kustomize::kustomization_dirs(resolver.files().store()) {
         if !resolver.is_component_dir(&dir) {

@@ -40,7 +40,11 @@ impl FileSelection for Listed {
 }
 
 /// Keeps the findings with a location in a selected file.
-pub fn retain(selection: &dyn FileSelection, findings: &mut Vec<Finding>, store: &SourceStore) {
+pub(crate) fn retain(
+    selection: &dyn FileSelection,
+    findings: &mut Vec<Finding>,
+    store: &SourceStore,
+) {
     findings.retain(|finding| {
         std::iter::once(finding.span)
             .chain(finding.related().map(|(span, _)| span))

@@ -21,9 +21,9 @@ use crate::load::Loaded;
 use crate::source::{FileId, SourceFile, Span};
 use crate::yaml::Node;
 
-pub const UNUSED: RuleId = RuleId::UnusedSuppression;
+pub(crate) const UNUSED: RuleId = RuleId::UnusedSuppression;
 /// The annotation that suppresses findings on one object.
-pub const ANNOTATION: &str = "fleet-lint.dev/ignore";
+pub(crate) const ANNOTATION: &str = "fleet-lint.dev/ignore";
 
 // The pattern is a constant, compiled in every test run: `expect` cannot fire.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
@@ -61,7 +61,7 @@ impl Directive {
 }
 
 /// What a rule name in a directive can be checked against.
-pub struct RuleNames<'a> {
+pub(crate) struct RuleNames<'a> {
     /// Whether a rule with this id exists.
     pub known: &'a dyn Fn(&str) -> bool,
     /// Whether the config turned it off (its directives cannot be judged).
@@ -73,7 +73,7 @@ pub struct RuleNames<'a> {
 /// Drops the suppressed findings and adds an `unused-suppression` finding for
 /// every directive rule that silenced nothing. `linted(file)` says which
 /// files' directives count (excluded files have none).
-pub fn apply(
+pub(crate) fn apply(
     findings: Vec<Finding>,
     loaded: &Loaded,
     linted: impl Fn(FileId) -> bool,

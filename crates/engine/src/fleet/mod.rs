@@ -29,18 +29,20 @@ pub use substitute::Unresolved;
 pub use tenant::Owner;
 
 /// API group of Flux Kustomizations.
-pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+pub(crate) const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 /// API group of HelmReleases.
-pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
+pub(crate) const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
 
 /// One cluster and what lands on it.
 #[derive(Debug)]
 pub struct Cluster {
+    /// Its name, as findings name it.
     pub name: String,
     /// The directory the cluster is bootstrapped on.
     pub entry: String,
     /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root.
     pub syncs: Vec<FollowedKustomization>,
+    /// Every object applied to it, in the order its syncs place them.
     pub objects: Vec<Placed>,
     /// (kind, namespace, name) -> first index in `objects`.
     index: HashMap<(String, String, String), usize>,
@@ -60,6 +62,7 @@ pub struct FollowedKustomization {
     pub object: Option<usize>,
     /// `namespace/name` of the Kustomizations it depends on.
     pub depends_on: Vec<String>,
+    /// Who owns it.
     pub owner: Owner,
     /// False when the build holds something fleet-lint cannot see.
     pub complete: bool,
@@ -70,19 +73,22 @@ pub struct FollowedKustomization {
     pub kube_config: Option<String>,
     /// Non-optional `substituteFrom` objects the fleet does not define (made out
     /// of band?): `Kind name`.
-    pub missing_substitute_from: Vec<String>,
+    pub(crate) missing_substitute_from: Vec<String>,
 }
 
 /// An object on a cluster.
 #[derive(Debug)]
 pub struct Placed {
+    /// The object, as built and substituted for this cluster.
     pub resource: Resource,
     /// The sync whose build applies it.
     pub sync: usize,
+    /// Who owns it.
     pub owner: Owner,
 }
 
 impl Placed {
+    /// True for a Flux `Kustomization` (not a kustomize one).
     pub fn is_flux_kustomization(&self) -> bool {
         self.resource.kind() == "Kustomization"
             && self.resource.group_version().0 == KUSTOMIZE_GROUP
@@ -90,11 +96,12 @@ impl Placed {
 
     /// A tenant's (not privileged) Flux Kustomization or HelmRelease: the objects
     /// the controllers reconcile with an identity, held to the tenant rules.
-    pub fn is_tenant_reconciler(&self) -> bool {
+    pub(crate) fn is_tenant_reconciler(&self) -> bool {
         (self.is_flux_kustomization() || self.is_helm_release())
             && self.owner.is_restricted_tenant()
     }
 
+    /// True for a Flux `HelmRelease`.
     pub fn is_helm_release(&self) -> bool {
         self.resource.kind() == "HelmRelease" && self.resource.group_version().0 == HELM_GROUP
     }
@@ -103,6 +110,7 @@ impl Placed {
 /// The whole fleet.
 #[derive(Debug, Default)]
 pub struct Fleet {
+    /// Every cluster found.
     pub clusters: Vec<Cluster>,
     /// Manifest files with objects that no cluster's build uses.
     pub unreachable: Vec<FileId>,
@@ -131,7 +139,7 @@ impl Cluster {
     }
 
     /// The syncs from the root down to `sync`.
-    pub fn sync_chain(&self, sync: usize) -> Vec<usize> {
+    pub(crate) fn sync_chain(&self, sync: usize) -> Vec<usize> {
         let mut chain = vec![sync];
         while let Some(parent) = chain.last().and_then(|&s| self.syncs[s].parent) {
             chain.push(parent);
@@ -142,7 +150,7 @@ impl Cluster {
 }
 
 /// Builds the fleet model; returns it with the findings it made.
-pub fn build_fleet(
+pub(crate) fn build_fleet(
     root: &Path,
     resolver: &mut Resolver<'_>,
     config: &Config,

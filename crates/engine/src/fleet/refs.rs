@@ -16,14 +16,16 @@ const IMAGE_GROUP: &str = "image.toolkit.fluxcd.io";
 pub struct Reference {
     /// The field, as users write it: `spec.sourceRef`, `spec.dependsOn`.
     pub field: &'static str,
+    /// The target's kind.
     pub kind: String,
     /// The target's namespace: the one written, else the referring object's.
     pub namespace: String,
+    /// The target's name.
     pub name: String,
     /// The `name:` value.
-    pub name_span: Span,
+    pub(crate) name_span: Span,
     /// The `namespace:` value, when the reference writes one.
-    pub namespace_span: Option<Span>,
+    pub(crate) namespace_span: Option<Span>,
     /// Checked by `--no-cross-namespace-refs`: the target must be in the
     /// referring object's namespace.
     pub lockdown: bool,
@@ -195,7 +197,7 @@ fn reference(resource: &Resource, field: &Field, node: &Node) -> Option<Referenc
 }
 
 /// Where a HelmRelease takes its chart from.
-pub fn chart_source(resource: &Resource) -> Option<Reference> {
+pub(crate) fn chart_source(resource: &Resource) -> Option<Reference> {
     references(resource)
         .into_iter()
         .find(|r| r.field == "spec.chart.spec.sourceRef" || r.field == "spec.chartRef")

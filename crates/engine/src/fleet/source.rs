@@ -12,9 +12,12 @@ use crate::config::Config;
 use crate::kustomize::Resource;
 use crate::yaml::Node;
 
+/// Whether a Flux source is this repository.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceLocality {
+    /// This repository: what it holds is linted.
     Local,
+    /// Another repository, bucket or registry: not linted.
     External,
 }
 
@@ -99,7 +102,7 @@ fn git_remote_urls(root: &Path) -> Vec<String> {
 
 /// `https://github.com/Org/Repo.git`, `ssh://git@github.com/org/repo` and
 /// `git@github.com:org/repo` all become `github.com/org/repo`.
-pub fn normalize_url(url: &str) -> String {
+pub(crate) fn normalize_url(url: &str) -> String {
     let lower = url.trim().to_ascii_lowercase();
     let without_scheme = lower
         .split_once("://")

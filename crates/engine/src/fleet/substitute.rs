@@ -15,7 +15,9 @@ use crate::yaml::{Node, Value};
 /// A `${VAR}` without a default that no variable defines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unresolved {
+    /// The variable's name.
     pub name: String,
+    /// Where it is used.
     pub span: Span,
 }
 

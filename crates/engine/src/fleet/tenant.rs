@@ -12,13 +12,22 @@ use crate::config::Config;
 use crate::kustomize::Resource;
 use crate::yaml::Node;
 
+/// Who owns an object: the platform team, or a tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Owner {
+    /// The platform team (anything no tenant owns).
     Platform,
-    Tenant { name: String, privileged: bool },
+    /// A tenant.
+    Tenant {
+        /// The tenant's name.
+        name: String,
+        /// Held to the platform's rules, not the tenant rules.
+        privileged: bool,
+    },
 }
 
 impl Owner {
+    /// The tenant's name, if a tenant owns it.
     pub fn tenant(&self) -> Option<&str> {
         match self {
             Owner::Tenant { name, .. } => Some(name),
@@ -27,7 +36,7 @@ impl Owner {
     }
 
     /// Tenant content that tenant rules apply to (not a privileged tenant's).
-    pub fn is_restricted_tenant(&self) -> bool {
+    pub(crate) fn is_restricted_tenant(&self) -> bool {
         matches!(
             self,
             Owner::Tenant {
@@ -39,7 +48,7 @@ impl Owner {
 }
 
 /// Namespaces that are the platform's, never a tenant's.
-pub const PLATFORM_NAMESPACES: [&str; 2] = ["flux-system", "kube-system"];
+pub(crate) const PLATFORM_NAMESPACES: [&str; 2] = ["flux-system", "kube-system"];
 
 /// The owner of `resource`, defined in the file at `path`, built by a sync owned by `sync_owner`.
 pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config: &Config) -> Owner {
@@ -71,7 +80,7 @@ pub(super) fn owner(resource: &Resource, path: &str, sync_owner: &Owner, config:
 }
 
 /// The tenant that owns `namespace`: the configured one, else the tenant named after it.
-pub fn namespace_owner(namespace: &str, config: &Config) -> Owner {
+pub(crate) fn namespace_owner(namespace: &str, config: &Config) -> Owner {
     match config.tenants.iter().find(|t| t.owns_namespace(namespace)) {
         Some(named) => Owner::Tenant {
             name: named.name.clone(),

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::Context;
 use crate::diag::{Place, Severity};
 
-pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     for finding in cx.findings {
         let command = match finding.severity {
             Severity::Error => "error",

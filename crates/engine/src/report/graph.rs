@@ -14,9 +14,13 @@ use crate::source::SourceStore;
 /// How `graph` prints the fleet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
+    /// An indented tree.
     Text,
+    /// A Mermaid flowchart.
     Mermaid,
+    /// Graphviz DOT.
     Dot,
+    /// JSON.
     Json,
 }
 
@@ -86,6 +90,7 @@ fn sync_label(cluster: &Cluster, sync: usize) -> String {
     format!("Kustomization {} -> {path}{remote}", s.id)
 }
 
+/// Writes the graph of `fleet` in `format` to `out`.
 pub fn render(
     fleet: &Fleet,
     store: &SourceStore,

@@ -21,6 +21,7 @@ use crate::source::{FileId, SourceFile, SourceStore, Span};
 /// Terminal choices for the human format.
 #[derive(Clone, Copy, Debug)]
 pub struct HumanOptions {
+    /// Colour the output with ANSI escapes.
     pub color: bool,
     /// Findings only, no summary line.
     pub quiet: bool,
@@ -28,7 +29,7 @@ pub struct HumanOptions {
     pub width: usize,
 }
 
-pub fn render(
+pub(super) fn render(
     cx: &Context,
     elapsed: Duration,
     options: &HumanOptions,
@@ -62,7 +63,7 @@ pub fn render(
 
 /// `N errors, M warnings in K files (T ms)`, with infos only when there are
 /// some, then how many objects had no schema when some had none.
-pub fn summary_line(cx: &Context, elapsed: Duration) -> String {
+pub(crate) fn summary_line(cx: &Context, elapsed: Duration) -> String {
     let (errors, warnings, infos) = cx.counts();
     let mut counts = format!(
         "{}, {}",

@@ -58,7 +58,7 @@ struct SchemaSummary {
     unchecked: usize,
 }
 
-pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let store = cx.store;
     let prints = fingerprints(cx.findings, store);
     let tenants = cx.tenants.clone();

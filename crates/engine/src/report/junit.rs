@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::Context;
 use crate::diag::{Finding, Place};
 
-pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in cx.findings {
         by_rule

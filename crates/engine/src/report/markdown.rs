@@ -12,7 +12,7 @@ use crate::diag::{Place, Severity};
 /// Findings shown one by one at most (GitHub caps a summary at 1 MiB).
 const LISTED: usize = 500;
 
-pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let (errors, warnings, infos) = cx.counts();
     writeln!(out, "### fleet-lint\n")?;
     writeln!(

@@ -28,19 +28,20 @@ use crate::source::{FileId, SourceStore, Span};
 /// What an emitter reads: the findings, in report order, and the little it
 /// needs besides (never the whole run).
 pub struct Context<'a> {
+    /// The findings to report, in report order.
     pub findings: &'a [Finding],
     /// The files the findings point into (paths relative to the linted root).
     pub store: &'a SourceStore,
     /// The tenant that owns each finding's object, if a tenant (aligned with `findings`).
     pub tenants: Vec<Option<&'a str>>,
     /// The user's declarative rules (one per id), which SARIF describes.
-    pub user_rules: &'a [UserRuleInfo],
+    pub(crate) user_rules: &'a [UserRuleInfo],
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
     /// Objects validated against a schema, and objects of kinds without one.
-    pub schema_coverage: Coverage,
+    pub(crate) schema_coverage: Coverage,
     /// Where credentials stand, by file: masked in every snippet.
-    pub secret_spans: &'a SecretSpans,
+    pub(crate) secret_spans: &'a SecretSpans,
 }
 
 impl<'a> Context<'a> {

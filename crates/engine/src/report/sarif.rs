@@ -142,7 +142,7 @@ struct Region {
     end_column: u32,
 }
 
-pub fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let store = cx.store;
     let prints = fingerprints(cx.findings, store);
     let rules: Vec<Rule> = BUILTIN_RULES

@@ -37,7 +37,7 @@ fn counts<'a>(cx: &Context<'a>) -> Vec<RuleCount<'a>> {
 }
 
 /// A table: count, severity, rule; nothing when there are no findings.
-pub fn render_text(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_text(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let counts = counts(cx);
     let width = counts
         .iter()
@@ -55,7 +55,7 @@ pub fn render_text(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `[{"rule": ..., "severity": ..., "count": N}, ...]`.
-pub fn render_json(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render_json(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &counts(cx))?;
     writeln!(out)
 }

@@ -12,13 +12,13 @@ use crate::rules::RuleId;
 use crate::suggest;
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::DanglingReference;
+pub(super) const ID: RuleId = RuleId::DanglingReference;
 
 /// Source kinds Flux bootstrap creates as `flux-system/flux-system`, whether
 /// or not the repository holds their manifest.
 const BOOTSTRAP_SOURCE_KINDS: [&str; 3] = ["GitRepository", "OCIRepository", "Bucket"];
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for placed in &cluster.objects {

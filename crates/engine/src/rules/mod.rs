@@ -1,7 +1,7 @@
 //! The rules: the registry ([`BUILTIN_RULES`], from the declarations in
 //! `rule_list.rs`), one file per check over the fleet model, the declarative
-//! rules and Kyverno policies ([`policy`]) and the `schema` rule; and
-//! [`run_rules`], which runs them all.
+//! rules and Kyverno policies (`policy`) and the `schema` rule; and
+//! `run_rules`, which runs them all.
 //!
 //! A rule reads the fleet model (or the source files) and returns findings;
 //! the same source location found on several clusters or builds becomes one
@@ -9,9 +9,9 @@
 
 mod dangling_reference;
 mod plaintext_secret;
-pub mod policy;
+pub(crate) mod policy;
 mod registry;
-pub mod schema;
+pub(crate) mod schema;
 mod tenant_alert_coverage;
 mod tenant_cluster_rbac;
 mod tenant_cross_namespace_ref;
@@ -33,15 +33,18 @@ pub use registry::{BUILTIN_RULES, CheckFn, Producer, RuleId, RuleInfo, Tag, info
 
 /// What a rule can read.
 pub struct RuleContext<'a> {
+    /// The fleet model.
     pub fleet: &'a Fleet,
     /// Every file read: texts, parsed documents, lookups by path.
     pub loaded: &'a Loaded,
+    /// The configuration.
     pub config: &'a Config,
     /// What every kustomization directory builds, reached by a cluster or not.
     pub builds: &'a [crate::kustomize::Build],
 }
 
 impl RuleContext<'_> {
+    /// The text of every file read.
     pub fn store(&self) -> &SourceStore {
         &self.loaded.store
     }
@@ -54,7 +57,10 @@ impl RuleContext<'_> {
 
 /// Runs every built-in rule's check and declarative part, and the user's
 /// declarative `policies`; one finding per rule and source location.
-pub fn run_rules(ctx: &RuleContext, policies: &[crate::rules::policy::Policy]) -> RulesOutcome {
+pub(crate) fn run_rules(
+    ctx: &RuleContext,
+    policies: &[crate::rules::policy::Policy],
+) -> RulesOutcome {
     let checks = BUILTIN_RULES.iter().filter_map(RuleInfo::check);
     let mut findings: Vec<Finding> = checks.flat_map(|check| check(ctx)).collect();
     findings.extend(crate::rules::policy::run(
@@ -74,10 +80,10 @@ pub fn run_rules(ctx: &RuleContext, policies: &[crate::rules::policy::Policy]) -
 }
 
 /// What the rules found, and what the schema rule checked and took.
-pub struct RulesOutcome {
+pub(crate) struct RulesOutcome {
     pub findings: Vec<Finding>,
-    pub schema_coverage: schema::Coverage,
-    pub schema_time: std::time::Duration,
+    pub(crate) schema_coverage: schema::Coverage,
+    pub(crate) schema_time: std::time::Duration,
 }
 
 /// Merges findings of the same rule at the same place (the same object seen on
@@ -125,9 +131,12 @@ pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
 /// A user's declarative rule (from `rules.paths`), as reports describe it.
 #[derive(Clone, Debug)]
 pub struct UserRuleInfo {
+    /// The rule's id.
     pub id: String,
+    /// Its severity.
     pub severity: Severity,
     /// The rule's message as written (before `{{...}}` is filled in).
     pub summary: String,
+    /// Its help, if it has one.
     pub help: Option<String>,
 }

@@ -54,12 +54,17 @@ pub enum Tag {
 /// what raises it.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleInfo {
+    /// The id.
     pub id: RuleId,
+    /// The default severity.
     pub severity: Severity,
     /// The kinds of finding reported at another severity (the doc's header).
     pub also: Option<&'static str>,
+    /// What it is about (security, tenants).
     pub tags: &'static [Tag],
+    /// What raises it: a pipeline stage, a check, a declarative rule.
     pub by: &'static [Producer],
+    /// One line on what it checks.
     pub summary: &'static str,
     /// The whole Markdown doc.
     pub doc: &'static str,
@@ -67,13 +72,15 @@ pub struct RuleInfo {
 
 impl RuleInfo {
     /// Whether the rule is tagged [`Tag::Security`].
-    pub fn is_security(&self) -> bool {
+    pub(crate) fn is_security(&self) -> bool {
         self.tags.contains(&Tag::Security)
     }
 
     /// The header every rule doc starts with: its id, and its default
-    /// severity with the kinds of finding at another one.
-    pub fn doc_header(&self) -> String {
+    /// severity with the kinds of finding at another one (checked by a test
+    /// against every doc).
+    #[cfg(test)]
+    pub(crate) fn doc_header(&self) -> String {
         let also = self.also.map(|a| format!(" ({a})")).unwrap_or_default();
         format!(
             "# {}\n\n**Default severity:** {}{also}\n",
@@ -90,7 +97,7 @@ impl RuleInfo {
     }
 
     /// The text of the rule's declarative part (`rules/<id>.yaml`), if it has one.
-    pub fn declarative(&self) -> Option<&'static str> {
+    pub(crate) fn declarative(&self) -> Option<&'static str> {
         self.by.iter().find_map(|p| match p {
             Producer::Declarative(text) => Some(*text),
             _ => None,

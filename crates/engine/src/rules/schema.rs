@@ -27,12 +27,12 @@ use crate::schema::{BadSchema, ObjectType, SchemaSet};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::Schema;
+pub(crate) const ID: RuleId = RuleId::Schema;
 
 /// How many objects (distinct definitions) were validated, and how many had
 /// no schema for their kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     pub validated: usize,
     pub unchecked: usize,
 }
@@ -45,7 +45,7 @@ struct Subject<'a> {
     landing: Option<(Span, String)>,
 }
 
-pub fn check(ctx: &RuleContext) -> (Vec<Finding>, Coverage) {
+pub(crate) fn check(ctx: &RuleContext) -> (Vec<Finding>, Coverage) {
     let subjects = subjects(ctx);
     let types: BTreeSet<&ObjectType> = subjects.iter().map(|s| &s.object_type).collect();
     let (schemas, bad) = SchemaSet::for_types(types, &ctx.config.schema_dirs);

@@ -12,7 +12,7 @@ use crate::fleet::{Cluster, Placed};
 use crate::kustomize::Resource;
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::TenantAlertCoverage;
+pub(super) const ID: RuleId = RuleId::TenantAlertCoverage;
 
 const NOTIFICATION_GROUP: &str = "notification.toolkit.fluxcd.io";
 
@@ -24,7 +24,7 @@ enum Coverage {
     Uncovered(String),
 }
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         let alerts = EventSources::of(cluster);

@@ -8,11 +8,11 @@ use crate::diag::{Finding, Severity};
 use crate::rules::RuleId;
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::TenantClusterRbac;
+pub(super) const ID: RuleId = RuleId::TenantClusterRbac;
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for placed in cluster

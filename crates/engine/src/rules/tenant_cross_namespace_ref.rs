@@ -9,9 +9,9 @@ use crate::diag::{Finding, Severity};
 use crate::fleet::refs::references;
 use crate::rules::RuleId;
 
-pub const ID: RuleId = RuleId::TenantCrossNamespaceRef;
+pub(super) const ID: RuleId = RuleId::TenantCrossNamespaceRef;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for placed in cluster.objects.iter() {

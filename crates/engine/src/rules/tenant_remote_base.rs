@@ -16,9 +16,9 @@ use crate::kustomize::{KUSTOMIZATION_FILES, paths};
 use crate::source::FileId;
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::TenantRemoteBase;
+pub(super) const ID: RuleId = RuleId::TenantRemoteBase;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (file, tenant) in tenant_kustomizations(ctx) {
         for doc in &ctx.files()[file.0 as usize].documents {

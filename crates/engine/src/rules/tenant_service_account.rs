@@ -12,9 +12,9 @@ use crate::fleet::tenant::PLATFORM_NAMESPACES;
 use crate::fleet::{Owner, Placed};
 use crate::yaml::Node;
 
-pub const ID: RuleId = RuleId::TenantServiceAccount;
+pub(super) const ID: RuleId = RuleId::TenantServiceAccount;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let service_accounts = service_accounts_by_namespace(ctx);
     let namespaces = tenant_namespaces(ctx);
     let mut findings = Vec::new();

@@ -8,9 +8,9 @@ use crate::fleet::tenant::{PLATFORM_NAMESPACES, namespace_owner};
 use crate::fleet::{Cluster, Owner};
 use crate::rules::RuleId;
 
-pub const ID: RuleId = RuleId::TenantTargetNamespace;
+pub(super) const ID: RuleId = RuleId::TenantTargetNamespace;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for placed in cluster.objects.iter().filter(|p| p.is_tenant_reconciler()) {

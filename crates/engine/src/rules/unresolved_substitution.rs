@@ -7,9 +7,9 @@ use super::RuleContext;
 use crate::diag::{Finding, Severity};
 use crate::rules::RuleId;
 
-pub const ID: RuleId = RuleId::UnresolvedSubstitution;
+pub(super) const ID: RuleId = RuleId::UnresolvedSubstitution;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {
         for sync in &cluster.syncs {

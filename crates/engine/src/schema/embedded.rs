@@ -77,7 +77,7 @@ static COMMON: LazyLock<Result<Registry<'static>, String>> = LazyLock::new(|| {
 });
 
 /// `schemas/common.json`, the definitions the embedded schemas share.
-pub fn common() -> Option<&'static serde_json::Value> {
+pub(super) fn common() -> Option<&'static serde_json::Value> {
     COMMON_JSON.as_ref().ok()
 }
 
@@ -85,7 +85,7 @@ pub fn common() -> Option<&'static serde_json::Value> {
 /// `apiVersion` is the object's (kubeconform's names keep only the group's
 /// first label, so `kustomize.config.k8s.io` and `kustomize.toolkit.fluxcd.io`
 /// share names).
-pub fn find(object_type: &ObjectType) -> Option<&'static str> {
+pub(super) fn find(object_type: &ObjectType) -> Option<&'static str> {
     let file_name = object_type.file_name();
     let api_version = format!("\"const\": \"{}\"", object_type.api_version);
     EMBEDDED
@@ -95,7 +95,7 @@ pub fn find(object_type: &ObjectType) -> Option<&'static str> {
 }
 
 /// Compiles an embedded schema, with `common.json` at hand and nothing fetched.
-pub fn compile(text: &str) -> Result<(Validator, serde_json::Value), String> {
+pub(super) fn compile(text: &str) -> Result<(Validator, serde_json::Value), String> {
     let registry = COMMON.as_ref().map_err(Clone::clone)?;
     let schema: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;

@@ -2,9 +2,9 @@
 //! kinds and the core kinds the rules read (`schemas/`, embedded in the
 //! binary), and the user's (`--schema-dir`, in kubeconform's layout).
 //!
-//! A [`SchemaSet`] is built once per run for the object types the fleet
+//! A `SchemaSet` is built once per run for the object types the fleet
 //! holds; its validators are `Sync` and shared by the rule's threads. Errors
-//! come back as [`Violation`]s: the span of the failing key or value and a
+//! come back as `Violation`s: the span of the failing key or value and a
 //! message a user understands (see `message.rs` and `locate.rs`).
 
 mod embedded;
@@ -28,14 +28,14 @@ pub(super) struct Target<'a> {
     pub node: &'a Node,
     /// Where a missing field of it is reported: the key holding it, or the
     /// item of a list; `None` at the object's root.
-    pub holder: Option<Span>,
+    pub(crate) holder: Option<Span>,
     /// Its dotted path, e.g. `spec.eventSources[0].kind`; empty at the root.
     pub path: String,
 }
 
 impl Target<'_> {
     /// The dotted path of `child` under this target.
-    pub fn child_path(&self, child: &str) -> String {
+    pub(crate) fn child_path(&self, child: &str) -> String {
         if self.path.is_empty() {
             child.to_string()
         } else {
@@ -46,7 +46,7 @@ impl Target<'_> {
 
 /// A schema error on an object.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Violation {
+pub(crate) struct Violation {
     pub span: Span,
     pub message: String,
     /// The dotted path of a missing required field (something applied
@@ -56,8 +56,8 @@ pub struct Violation {
 
 /// An object type: `apiVersion` and `kind` as written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectType {
-    pub api_version: String,
+pub(crate) struct ObjectType {
+    pub(crate) api_version: String,
     pub kind: String,
 }
 
@@ -65,7 +65,7 @@ impl ObjectType {
     /// The schema file's name in kubeconform's layout: `{kind}-{group}-{version}.json`,
     /// with the group's first label (`kustomization-kustomize-v1.json`), or
     /// `{kind}-{version}.json` for the core group (`namespace-v1.json`).
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         let kind = self.kind.to_ascii_lowercase();
         match self.api_version.split_once('/') {
             Some((group, version)) => {
@@ -79,15 +79,15 @@ impl ObjectType {
 
 /// The validators for the object types of one run.
 #[derive(Default)]
-pub struct SchemaSet {
+pub(crate) struct SchemaSet {
     /// Each type's validator, and its schema for the wording of messages.
     validators: HashMap<ObjectType, (Validator, serde_json::Value)>,
 }
 
 /// A schema file that could not be used, and why.
 #[derive(Debug)]
-pub struct BadSchema {
-    pub object_type: ObjectType,
+pub(crate) struct BadSchema {
+    pub(crate) object_type: ObjectType,
     pub path: String,
     pub reason: String,
 }
@@ -96,7 +96,7 @@ impl SchemaSet {
     /// Compiles a schema for each of `types` that has one: the embedded
     /// schema, else the first of `dirs` holding `{kind}-{group}-{version}.json`
     /// or `{kind}.json`.
-    pub fn for_types<'a>(
+    pub(crate) fn for_types<'a>(
         types: impl IntoIterator<Item = &'a ObjectType>,
         dirs: &[PathBuf],
     ) -> (SchemaSet, Vec<BadSchema>) {
@@ -127,13 +127,17 @@ impl SchemaSet {
         (set, bad)
     }
 
-    pub fn has(&self, object_type: &ObjectType) -> bool {
+    pub(crate) fn has(&self, object_type: &ObjectType) -> bool {
         self.validators.contains_key(object_type)
     }
 
     /// Validates `object` (a whole manifest) against its type's schema; `None`
     /// when there is no schema for it.
-    pub fn validate(&self, object_type: &ObjectType, object: &Node) -> Option<Vec<Violation>> {
+    pub(crate) fn validate(
+        &self,
+        object_type: &ObjectType,
+        object: &Node,
+    ) -> Option<Vec<Violation>> {
         let (validator, schema) = self.validators.get(object_type)?;
         let instance = object.to_json();
         let mut violations: Vec<Violation> = validator

@@ -11,7 +11,7 @@ use super::judge;
 
 /// One `key = value` in a text whose key is named like a credential.
 #[derive(Debug, PartialEq)]
-pub struct Assignment<'t> {
+pub(crate) struct Assignment<'t> {
     pub key: &'t str,
     /// The value without its quotes: a slice of the text.
     pub value: &'t str,
@@ -30,7 +30,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 /// The credential-named assignments of `text`, in order. Comment lines
 /// (`#`, `//`, `;`) are skipped, and so is a bare value that more words
 /// follow (`pass: more bots, faster` is prose, not config).
-pub fn assignments(text: &str) -> impl Iterator<Item = Assignment<'_>> {
+pub(crate) fn assignments(text: &str) -> impl Iterator<Item = Assignment<'_>> {
     ASSIGNMENT.captures_iter(text).filter_map(|captures| {
         let key = captures.name("key")?;
         if !judge::is_credential_key(key.as_str()) {
@@ -64,7 +64,7 @@ pub fn assignments(text: &str) -> impl Iterator<Item = Assignment<'_>> {
 }
 
 /// Whether `text` is worth scanning: it names a credential somewhere.
-pub fn may_hold_assignments(text: &str) -> bool {
+pub(crate) fn may_hold_assignments(text: &str) -> bool {
     (text.contains('=') || text.contains(':'))
         && [
             "pass", "pwd", "secret", "token", "key", "PASS", "PWD", "SECRET", "TOKEN", "KEY",

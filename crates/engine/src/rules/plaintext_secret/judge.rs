@@ -14,14 +14,14 @@ use regex::Regex;
 use crate::diag::Severity;
 
 /// Not a credential, whatever the key: a reference, a placeholder or public material.
-pub fn is_benign(value: &str) -> bool {
+pub(crate) fn is_benign(value: &str) -> bool {
     is_reference(value) || is_placeholder(value) || is_public_material(value)
 }
 
 /// A value resolved elsewhere: substitutions (`${VAR}`, `$(VAR)`, `$VAR`),
 /// templates (`{{ }}`, the Flux Operator's `<< >>`), SOPS ciphertext, and the
 /// secret managers' references (`op://`, `vault:`, `ref+...`, argocd-vault-plugin's `<path:...>`).
-pub fn is_reference(value: &str) -> bool {
+pub(crate) fn is_reference(value: &str) -> bool {
     let t = value.trim();
     const PREFIXES: [&str; 9] = [
         "$", "op://", "vault:", "ref+", "ENC[", "akv://", "awssm://", "gcpsm://", "sops://",
@@ -72,7 +72,7 @@ const PLACEHOLDER_FRAGMENTS: [&str; 10] = [
 /// repeated (`XXXX`, `0000-0000`); an elision (`[...]`, `...`, `…`); an
 /// angle-bracket slot (`<your-token>`, `https://x/<token>`); `your-...`; or a
 /// placeholder word (`changeme`, `REPLACE_ME`, `TODO`, `example`).
-pub fn is_placeholder(value: &str) -> bool {
+pub(crate) fn is_placeholder(value: &str) -> bool {
     let t = value.trim();
     let mut alnum = t.chars().filter(char::is_ascii_alphanumeric);
     let Some(first) = alnum.next() else {
@@ -117,7 +117,7 @@ static AGE_RECIPIENT: LazyLock<Regex> =
 /// Material meant to be public: PEM blocks that hold no private key
 /// (certificates, public keys, CRLs, signatures), SSH public keys and
 /// `known_hosts` entries (every line of the value), age recipients.
-pub fn is_public_material(value: &str) -> bool {
+pub(crate) fn is_public_material(value: &str) -> bool {
     let t = value.trim();
     if t.contains("-----BEGIN ") {
         return !t.contains("PRIVATE KEY");
@@ -185,7 +185,7 @@ static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// A known credential format in `text`: what it is and the matched text. A
 /// match that is itself a stand-in (`ghp_XXXX...`), or a private key block
 /// whose body is elided, is not one.
-pub fn shape(text: &str) -> Option<(&'static str, &str)> {
+pub(super) fn shape(text: &str) -> Option<(&'static str, &str)> {
     SHAPES.iter().find_map(|(regex, what)| {
         let found = regex.find(text)?;
         let matched = found.as_str();
@@ -229,7 +229,7 @@ static URL_CREDENTIALS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
 /// The credential a URL in `text` carries, if any: what it is and the secret
 /// part (a password, a webhook path, a query token), unless that part is a
 /// substitution or a stand-in.
-pub fn url_credential(text: &str) -> Option<(&'static str, &str)> {
+pub(crate) fn url_credential(text: &str) -> Option<(&'static str, &str)> {
     URL_CREDENTIALS.iter().find_map(|(regex, what)| {
         let secret = regex.captures(text)?.name("secret")?.as_str();
         (!is_reference(secret) && !is_placeholder(secret)).then_some((*what, secret))
@@ -268,7 +268,7 @@ const CREDENTIAL_KEY_SUFFIXES: [&str; 24] = [
 /// A key named like a credential (`adminPassword`, `DB_PASSWORD`, `api-key`,
 /// `auth.token`, `secret`), and not like a reference to one
 /// (`existingSecret`, `passwordSecretName`, `tokenFile`: those end otherwise).
-pub fn is_credential_key(key: &str) -> bool {
+pub(crate) fn is_credential_key(key: &str) -> bool {
     let k = normalise_key(key);
     !k.starts_with("existing")
         && !k.ends_with("bypass")
@@ -308,7 +308,7 @@ const CHOSEN_KEY_SUFFIXES: [&str; 5] = ["password", "passwd", "pass", "passphras
 /// two or more kinds: lower, upper, digits, symbols); under a password key,
 /// a warning for a short or simple word, which is still a password deployed
 /// as written (`adminPassword: flux`).
-pub fn keyed(key: &str, value: &str) -> Option<Severity> {
+pub(crate) fn keyed(key: &str, value: &str) -> Option<Severity> {
     let t = value.trim();
     if is_benign(t)
         || matches!(

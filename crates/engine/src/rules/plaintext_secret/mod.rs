@@ -42,9 +42,9 @@ use crate::kustomize::{KUSTOMIZATION_FILES, paths};
 use crate::source::{FileId, SourceFile, Span};
 use crate::yaml::{Node, ScalarStyle, Value};
 
-pub const ID: RuleId = RuleId::PlaintextSecret;
+pub(super) const ID: RuleId = RuleId::PlaintextSecret;
 
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {
+pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
     let generator_inputs = secret_generator_inputs(ctx);
     let unreachable: HashSet<FileId> = ctx.fleet.unreachable.iter().copied().collect();
     let mut findings = Vec::new();

@@ -13,21 +13,21 @@ use crate::source::Span;
 use crate::yaml::Node;
 
 #[derive(Debug, Default)]
-pub struct Conditions {
+pub(crate) struct Conditions {
     pub any: Vec<Condition>,
     pub all: Vec<Condition>,
 }
 
 #[derive(Debug)]
-pub struct Condition {
+pub(crate) struct Condition {
     pub key: String,
-    pub operator: Operator,
+    pub(crate) operator: Operator,
     /// The values to compare with (one, or a list).
     pub values: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operator {
+pub(crate) enum Operator {
     Equals,
     NotEquals,
     AnyIn,
@@ -41,7 +41,7 @@ pub enum Operator {
 }
 
 impl Operator {
-    pub fn parse(name: &str) -> Option<Operator> {
+    pub(crate) fn parse(name: &str) -> Option<Operator> {
         Some(match name {
             "Equals" | "Equal" => Operator::Equals,
             "NotEquals" | "NotEqual" => Operator::NotEquals,
@@ -59,7 +59,7 @@ impl Operator {
 }
 
 /// Whether `expr` is a key this subset evaluates.
-pub fn supported_key(expr: &str) -> bool {
+pub(crate) fn supported_key(expr: &str) -> bool {
     match variable(expr) {
         Some(inner) => {
             inner.starts_with("request.object") && !inner.contains(['|', '(', '@', '&', '?'])
@@ -75,7 +75,7 @@ fn variable(expr: &str) -> Option<&str> {
 }
 
 /// The nodes `expr` (`request.object.a.b[].c`, with or without braces) selects in `object`.
-pub fn values<'a>(expr: &str, object: &'a Node) -> Vec<&'a Node> {
+pub(crate) fn values<'a>(expr: &str, object: &'a Node) -> Vec<&'a Node> {
     let inner = variable(expr).unwrap_or(expr.trim());
     let Some(path) = inner.strip_prefix("request.object") else {
         return Vec::new();
@@ -170,7 +170,7 @@ impl Condition {
 
 impl Conditions {
     /// Where to report when `object` is denied: the first key's value, else its `kind:` line.
-    pub fn denies(&self, object: &Node) -> Option<Span> {
+    pub(crate) fn denies(&self, object: &Node) -> Option<Span> {
         let mut span = None;
         for condition in &self.all {
             let (holds, at) = condition.holds(object);

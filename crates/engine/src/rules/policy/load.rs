@@ -39,14 +39,14 @@ fn parse_embedded() -> (Vec<Policy>, Vec<Finding>) {
 }
 
 /// The embedded declarative rules.
-pub fn builtin_policies() -> &'static [Policy] {
+pub(crate) fn builtin_policies() -> &'static [Policy] {
     &BUILTIN
 }
 
 /// The rules in the files under the config's `rules.paths` (relative to the
 /// linted root; files discovery skipped are read now), with a finding for each
 /// part fleet-lint does not evaluate.
-pub fn load_user_policies(
+pub(crate) fn load_user_policies(
     root: &Path,
     config: &Config,
     loaded: &mut Loaded,

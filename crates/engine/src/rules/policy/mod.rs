@@ -11,9 +11,9 @@
 //! silently. The pattern language is in [`pattern`]; `deny` conditions in
 //! [`deny`]. Graph rules (alert coverage, RBAC reach, references) stay in Rust.
 
-pub mod deny;
+pub(crate) mod deny;
 mod load;
-pub mod pattern;
+pub(crate) mod pattern;
 
 use crate::config::PathGlobs;
 use crate::diag::{Finding, Rule, Severity};
@@ -22,12 +22,12 @@ use crate::kustomize::ObjectMeta;
 use crate::rules::{RuleContext, landing};
 use crate::source::Span;
 use crate::yaml::Node;
-pub use load::{builtin_policies, load_user_policies};
+pub(crate) use load::{builtin_policies, load_user_policies};
 use pattern::Outcome;
 
 /// One declarative rule.
 #[derive(Debug)]
-pub struct Policy {
+pub(crate) struct Policy {
     pub rule: Rule,
     pub severity: Severity,
     /// The finding's message; `{{object}}`, `{{tenant}}` and
@@ -36,7 +36,7 @@ pub struct Policy {
     pub help: Option<String>,
     pub input: Input,
     /// The rule applies to objects any selector matches...
-    pub select: Vec<Selector>,
+    pub(crate) select: Vec<Selector>,
     /// ...and no exclude selector matches.
     pub exclude: Vec<Selector>,
     pub check: Check,
@@ -44,7 +44,7 @@ pub struct Policy {
 
 /// What a rule reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     /// Every object as built on every cluster (overlays, patches,
     /// namespaces and substitutions applied).
     #[default]
@@ -55,7 +55,7 @@ pub enum Input {
 
 /// Which objects a rule looks at; every field given must match.
 #[derive(Debug, Default)]
-pub struct Selector {
+pub(crate) struct Selector {
     /// `Kind`, `group/Kind` (a group has a dot), `version/Kind` or
     /// `group/version/Kind`, with wildcards.
     pub kinds: Vec<String>,
@@ -63,12 +63,12 @@ pub struct Selector {
     pub namespaces: Vec<String>,
     /// Where the object is defined.
     pub paths: PathGlobs,
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     pub clusters: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     #[default]
     Any,
     /// Objects of tenants that are not privileged.
@@ -77,7 +77,7 @@ pub enum Scope {
 }
 
 #[derive(Debug)]
-pub enum Check {
+pub(crate) enum Check {
     Pattern(Node),
     /// Passes when any pattern passes.
     AnyPattern(Vec<Node>),
@@ -139,7 +139,7 @@ fn kind_matches(pattern: &str, meta: ObjectMeta) -> bool {
 
 impl Policy {
     /// How reports (SARIF rule descriptors) describe the rule.
-    pub fn info(&self) -> crate::rules::UserRuleInfo {
+    pub(crate) fn info(&self) -> crate::rules::UserRuleInfo {
         crate::rules::UserRuleInfo {
             id: self.rule.as_str().to_string(),
             severity: self.severity,
@@ -266,7 +266,7 @@ fn value_of(expr: &str, subject: &Subject) -> String {
 
 /// Runs `policies` on what each reads: every object of every cluster, or every
 /// document of every manifest file.
-pub fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
+pub(crate) fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     let (on_files, on_clusters): (Vec<&Policy>, Vec<&Policy>) =
         policies.iter().partition(|p| p.input == Input::Files);

@@ -21,7 +21,7 @@ use crate::yaml::{Node, Value};
 
 /// Why an object does not match, and where.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mismatch {
+pub(crate) struct Mismatch {
     /// The object's node that failed (its value, or the mapping missing a key).
     pub span: Span,
     /// The path from the object's root: `spec.kubeConfig`.
@@ -30,7 +30,7 @@ pub struct Mismatch {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Pass,
     /// A global anchor did not hold: the rule does not apply to this object.
     NotApplicable,
@@ -64,7 +64,7 @@ fn anchor(key: &str) -> (Anchor, &str) {
 }
 
 /// Matches `object` against `pattern`.
-pub fn check(pattern: &Node, object: &Node) -> Outcome {
+pub(crate) fn check(pattern: &Node, object: &Node) -> Outcome {
     match walk(pattern, object, "", object.headline()) {
         Step::Pass | Step::Skip => Outcome::Pass,
         Step::SkipRule => Outcome::NotApplicable,
@@ -247,7 +247,7 @@ fn number(text: &str) -> Option<f64> {
 }
 
 /// `*` (any run) and `?` (one character) wildcards.
-pub fn wildcard(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
