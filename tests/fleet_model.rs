@@ -375,3 +375,50 @@ fn missing_flux_paths_and_flux_cycles_are_findings() {
         "Flux Kustomizations include each other on cluster dev: flux-system/flux-system -> flux-system/loop-a -> flux-system/loop-b -> flux-system/loop-a"
     );
 }
+
+/// A component's kustomization file is read by the build that uses it, so it
+/// is reached, like a base's, even when nothing it holds lands in an object
+/// (a component with only a patch file). Which files are reached comes from
+/// what the clusters' builds read, not from what was built first.
+#[test]
+fn a_component_that_a_cluster_uses_is_reachable() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let path = fleet.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "clusters/dev/flux-system/gotk-sync.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec: {url: https://github.com/example/fleet, ref: {branch: main}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  path: ./clusters/dev\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+    );
+    write(
+        "clusters/dev/kustomization.yaml",
+        "resources: [flux-system/gotk-sync.yaml, ../../apps/web]\ncomponents: [../../components/two-replicas]\n",
+    );
+    write(
+        "apps/web/kustomization.yaml",
+        "resources: [deployment.yaml]\n",
+    );
+    write(
+        "apps/web/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 1\n",
+    );
+    write(
+        "components/two-replicas/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: replicas.yaml\n",
+    );
+    write(
+        "components/two-replicas/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n",
+    );
+    let model = model(&LintOptions::new(fleet.path())).expect("the model builds");
+    let unreachable: Vec<&str> = model
+        .fleet
+        .unreachable
+        .iter()
+        .map(|file| &*model.loaded.store.get(*file).path)
+        .collect();
+    assert_eq!(unreachable, Vec::<&str>::new());
+    assert_eq!(cluster_names(&model.fleet), ["dev"]);
+}

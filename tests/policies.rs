@@ -217,3 +217,35 @@ fn sarif_describes_users_rules_so_code_scanning_can_show_them() {
         "{house}"
     );
 }
+
+/// Rule files are the files discovery finds under `rules.paths`: what
+/// `.gitignore` leaves out is not read as a rule (as it is not in a fresh
+/// clone), and a hidden rules folder is read.
+#[test]
+fn rule_files_come_from_the_one_walk() {
+    let dir = common::scratch_copy("policies");
+    std::fs::write(dir.path().join(".gitignore"), "policies/local-*.yaml\n").expect("write");
+    std::fs::write(
+        dir.path().join("policies/local-draft.yaml"),
+        "owner: platform-team\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join(".rules")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(".rules/notes.yaml"),
+        "owner: platform-team\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join(".fleet-lint.yaml"),
+        "rules:\n  paths: [policies, .rules]\n",
+    )
+    .expect("write");
+    let (_, report) = lint_json(dir.path(), &[]);
+    let not_rules: Vec<String> = rows(&report)
+        .into_iter()
+        .filter(|f| f.0 == "policy-not-evaluated" && f.3.starts_with("this document is neither"))
+        .map(|f| f.1)
+        .collect();
+    assert_eq!(not_rules, [".rules/notes.yaml"]);
+}

@@ -142,6 +142,8 @@ pub struct Model {
     /// Findings of discovery, loading, resolution and the model.
     pub findings: Vec<Finding>,
     load_options: LoadOptions,
+    /// The files under the config's `rules.paths`, read by the rules stage.
+    rule_files: Vec<discover::Discovered>,
     /// Load, model and resolve times.
     pub(crate) timings: StageTimings,
 }

@@ -75,6 +75,7 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
     let config = read_config(options, &root)?;
     let mut discovery =
         discover::discover(&root, threads).map_err(|e| RunError::Root(root.clone(), e))?;
+    let rule_files = rule_files(&discovery, &config);
     // Rule files are read as rules (policy::load_user_policies) and the
     // config as the config, not as manifests.
     let linted = |f: &discover::Discovered| {
@@ -118,8 +119,41 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
         builds,
         findings,
         load_options,
+        rule_files,
         timings,
     })
+}
+
+/// The files discovery found under the config's `rules.paths`, folder by
+/// folder in the config's order, each folder's sorted by path: YAML files,
+/// kustomization files excepted.
+fn rule_files(
+    discovery: &discover::Discovery,
+    config: &config::Config,
+) -> Vec<discover::Discovered> {
+    let found: Vec<&discover::Discovered> = discovery
+        .manifests
+        .iter()
+        .chain(&discovery.secret_scan_only)
+        .filter(|f| {
+            let name = crate::relpath::file_name(&f.rel_path);
+            (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && !crate::kustomize::KUSTOMIZATION_FILES.contains(&name)
+        })
+        .collect();
+    config
+        .rule_paths
+        .iter()
+        .flat_map(|dir| {
+            let mut under: Vec<discover::Discovered> = found
+                .iter()
+                .filter(|f| crate::relpath::contains(dir, &f.rel_path))
+                .map(|f| (*f).clone())
+                .collect();
+            under.sort();
+            under
+        })
+        .collect()
 }
 
 /// The config file the options name, else the root's, with the schema
@@ -142,20 +176,21 @@ fn read_config(options: &LintOptions, root: &Path) -> Result<config::Config, Run
 /// The rules over `model`, then the user's decisions, in report order.
 fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     let Model {
-        root,
+        root: _,
         config,
         mut loaded,
         fleet,
         builds,
         mut findings,
         load_options,
+        rule_files,
         mut timings,
     } = model;
     let mut clock = Instant::now();
     enter(options, Stage::Rules);
     let read_before = loaded.findings.len();
     let (policies, policy_findings) =
-        policy::load_user_policies(&root, &config, &mut loaded, &load_options);
+        policy::load_user_policies(&rule_files, &mut loaded, &load_options);
     // Rule files discovery skipped are read now; what reading them found.
     findings.extend(loaded.findings[read_before..].iter().cloned());
     let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id.as_str()).collect();

@@ -87,7 +87,7 @@ pub use problem::{Problem, ProblemKind};
 pub use resolver::Resolver;
 pub use resource::{ObjectMeta, ResId, Resource, kustomize_treats_as_cluster_scoped};
 
-use source::SourceStore;
+use source::{FileId, SourceStore};
 use yaml::Node;
 
 /// The names Kustomize recognises, in the order it tries them.
@@ -105,6 +105,9 @@ pub struct Build {
     /// `helmCharts`, a plugin, an empty `flux bootstrap` placeholder): absence
     /// of an object then proves nothing.
     pub complete: bool,
+    /// The kustomization files read to build it (its own, its bases', its
+    /// components'), each once, by id.
+    pub kustomization_files: Vec<FileId>,
 }
 
 /// How deep kustomizations may nest (`rules/limit-exceeded.md`): real fleets

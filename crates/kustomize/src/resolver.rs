@@ -87,6 +87,9 @@ const FIELDS: [(&str, Shape); 34] = [
 pub(crate) struct Objects {
     pub resources: Vec<Resource>,
     pub complete: bool,
+    /// The kustomization files read to build them (the build's own, its
+    /// bases', its components'), in the order they were read.
+    pub kustomization_files: Vec<FileId>,
 }
 
 impl Objects {
@@ -94,13 +97,14 @@ impl Objects {
         Objects {
             resources: Vec::new(),
             complete: true,
+            kustomization_files: Vec::new(),
         }
     }
 
     fn incomplete() -> Objects {
         Objects {
-            resources: Vec::new(),
             complete: false,
+            ..Objects::new()
         }
     }
 }
@@ -189,33 +193,14 @@ impl<'f> Resolver<'f> {
         self.cx.files()
     }
 
-    /// The kustomization directories built so far.
-    pub fn built_dirs(&self) -> impl Iterator<Item = &str> {
-        self.memo.keys().map(String::as_str)
-    }
-
     /// True when the kustomization of `dir` is a `kind: Component`.
     pub fn is_component_dir(&mut self, dir: &str) -> bool {
         self.is_component(dir)
     }
 
-    /// The kustomization file of `dir`, if it has one (read if needed).
-    pub fn kustomization_file(&mut self, dir: &str) -> Option<FileId> {
-        let path = KUSTOMIZATION_FILES
-            .iter()
-            .filter_map(|name| paths::join(dir, name).ok())
-            .find(|path| self.cx.kind(path) == Kind::File)?;
-        self.cx.yaml_file(&path)
-    }
-
     /// What `path` is.
     pub fn path_kind(&mut self, path: &str) -> Kind {
         self.cx.kind(path)
-    }
-
-    /// True when `dir` holds a kustomization file.
-    pub fn has_kustomization(&mut self, dir: &str) -> bool {
-        self.cx.has_kustomization(dir)
     }
 
     /// What Flux builds for `dir`: its kustomization, or, when it has none, the
@@ -250,6 +235,12 @@ impl<'f> Resolver<'f> {
                 })
                 .collect(),
             complete: objects.complete,
+            kustomization_files: {
+                let mut files = objects.kustomization_files;
+                files.sort();
+                files.dedup();
+                files
+            },
         }
     }
 
@@ -261,11 +252,13 @@ impl<'f> Resolver<'f> {
         self.cx.stack.push(dir.to_string());
         let built = match self.kustomization_root(dir) {
             Some((file, root)) => {
-                if self.check_header(&root, "Kustomization") {
+                let mut built = if self.check_header(&root, "Kustomization") {
                     self.run_pipeline(dir, file, &root, Objects::new())
                 } else {
                     Objects::new()
-                }
+                };
+                built.kustomization_files.push(file);
+                built
             }
             None => Objects::new(),
         };
@@ -415,7 +408,7 @@ impl<'f> Resolver<'f> {
     }
 
     /// Applies the component an entry names to `acc`.
-    fn apply_component(&mut self, dir: &str, item: &Node, acc: Objects) -> Objects {
+    fn apply_component(&mut self, dir: &str, item: &Node, mut acc: Objects) -> Objects {
         let Some(target) = self.cx.entry_target(dir, item) else {
             return acc;
         };
@@ -429,6 +422,7 @@ impl<'f> Resolver<'f> {
         let Some((file, root)) = self.kustomization_root(&path) else {
             return acc;
         };
+        acc.kustomization_files.push(file);
         if !self.check_header(&root, "Component") {
             return acc;
         }
@@ -465,6 +459,7 @@ impl<'f> Resolver<'f> {
                 .into_iter()
                 .flat_map(|doc| self.document_resources(doc.root))
                 .collect(),
+            kustomization_files: Vec::new(),
         }
     }
 
@@ -534,6 +529,7 @@ impl<'f> Resolver<'f> {
     /// id is already there.
     fn accumulate(&mut self, acc: &mut Objects, new: Objects, ids: &mut IdIndex) {
         acc.complete &= new.complete;
+        acc.kustomization_files.extend(new.kustomization_files);
         for resource in new.resources {
             let id = resource.id();
             if let Some(first) = ids.0.get(&id) {

@@ -161,6 +161,7 @@ pub(crate) fn build_fleet(
         locality: source::Locality::new(root, config),
         findings: Vec::new(),
         external: BTreeMap::new(),
+        kustomization_files: HashSet::new(),
     };
     let clusters: Vec<Cluster> = entry_points(builder.resolver, config)
         .into_iter()
@@ -169,7 +170,7 @@ pub(crate) fn build_fleet(
     let unreachable = if clusters.is_empty() {
         Vec::new()
     } else {
-        unreachable_files(builder.resolver, &clusters)
+        unreachable_files(builder.resolver, &clusters, &builder.kustomization_files)
     };
     let mut findings = builder.findings;
     if let Some(finding) = unreachable_finding(builder.resolver, &unreachable) {
@@ -275,6 +276,8 @@ struct Builder<'a, 'r> {
     locality: source::Locality,
     findings: Vec<Finding>,
     external: BTreeMap<String, Span>,
+    /// The kustomization files the clusters' builds read.
+    kustomization_files: HashSet<FileId>,
 }
 
 /// A Flux Kustomization waiting to be followed.
@@ -459,6 +462,8 @@ impl Builder<'_, '_> {
             .resolver
             .build_with_overlay(dir, overlay.as_ref().map(|(n, f)| (n, *f)));
         cluster.syncs[sync].complete &= build.complete;
+        self.kustomization_files
+            .extend(build.kustomization_files.iter().copied());
         let vars = flux_ks.map(|ks| self.variables(cluster, ks));
         if let Some(ks) = flux_ks {
             cluster.syncs[sync].missing_substitute_from = missing_substitute_from(cluster, ks);
@@ -658,22 +663,18 @@ fn data_of(resource: &Resource) -> Vec<(String, String)> {
 }
 
 /// Manifest files holding objects that no cluster build uses (by any span of
-/// any placed object, or as the kustomization file of a directory built so far,
-/// which before any other resolution means: built for a cluster).
-fn unreachable_files(resolver: &mut Resolver<'_>, clusters: &[Cluster]) -> Vec<FileId> {
-    let mut reached: HashSet<FileId> = HashSet::new();
+/// any placed object, or as a kustomization file a cluster's build read).
+fn unreachable_files(
+    resolver: &Resolver<'_>,
+    clusters: &[Cluster],
+    kustomization_files: &HashSet<FileId>,
+) -> Vec<FileId> {
+    let mut reached: HashSet<FileId> = kustomization_files.clone();
     for cluster in clusters {
         for placed in &cluster.objects {
             reached.insert(placed.resource.origin.file);
             reached.extend(placed.resource.included_by.iter().map(|s| s.file));
             collect_files(&placed.resource.node, &mut reached);
-        }
-    }
-    // Every directory a sync built (its own kustomization, nested ones) is memoised.
-    let built: Vec<String> = resolver.built_dirs().map(str::to_string).collect();
-    for dir in built {
-        if let Some(file) = resolver.kustomization_file(&dir) {
-            reached.insert(file);
         }
     }
     let files = resolver.files();

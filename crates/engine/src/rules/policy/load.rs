@@ -2,12 +2,11 @@
 //! form) and Kyverno policies. Everything a file asks for that fleet-lint does
 //! not evaluate becomes a `policy-not-evaluated` finding at its place.
 
-use std::path::Path;
 use std::sync::LazyLock;
 
 use super::deny::{Condition, Conditions, Operator, supported_key};
 use super::{Check, Input, Policy, Scope, Selector};
-use crate::config::{Config, PathGlobs};
+use crate::config::PathGlobs;
 use crate::diag::{Finding, Rule, Severity};
 use crate::load::Loaded;
 use crate::rules::{BUILTIN_RULES, RuleId};
@@ -43,34 +42,21 @@ pub(crate) fn builtin_policies() -> &'static [Policy] {
     &BUILTIN
 }
 
-/// The rules in the files under the config's `rules.paths` (relative to the
-/// linted root; files discovery skipped are read now), with a finding for each
+/// The rules in `rule_files` (the files discovery found under the config's
+/// `rules.paths`; read now, as manifests are not), with a finding for each
 /// part fleet-lint does not evaluate.
 pub(crate) fn load_user_policies(
-    root: &Path,
-    config: &Config,
+    rule_files: &[crate::discover::Discovered],
     loaded: &mut Loaded,
     options: &crate::load::LoadOptions,
 ) -> (Vec<Policy>, Vec<Finding>) {
-    let mut files: Vec<FileId> = Vec::new();
-    for dir in &config.rule_paths {
-        for path in rule_files(root, dir) {
-            let id = match loaded.find(&path) {
-                Some(id) => id,
-                None => {
-                    let abs = root.join(&path);
-                    let size = std::fs::metadata(&abs).map_or(0, |m| m.len());
-                    let file = crate::discover::Discovered {
-                        rel_path: path.clone(),
-                        abs_path: abs,
-                        size,
-                    };
-                    loaded.load_extra(&file, true, options)
-                }
-            };
-            files.push(id);
-        }
-    }
+    let files: Vec<FileId> = rule_files
+        .iter()
+        .map(|file| match loaded.find(&file.rel_path) {
+            Some(id) => id,
+            None => loaded.load_extra(file, true, options),
+        })
+        .collect();
     let mut policies = Vec::new();
     let mut problems = Vec::new();
     for id in files {
@@ -96,48 +82,6 @@ pub(crate) fn load_user_policies(
         }
     }
     (policies, problems)
-}
-
-/// `.yaml` / `.yml` files under `dir` but kustomization files (relative paths, sorted).
-fn rule_files(root: &Path, dir: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_string()];
-    while let Some(rel) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let child = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            // A symbolic link is read only while its target stays inside the
-            // root: a rules folder must not print a file from outside the repository.
-            // Only linked files are followed, not linked folders (a loop).
-            let (Ok(file_type), Ok(meta)) = (entry.file_type(), std::fs::metadata(entry.path()))
-            else {
-                continue;
-            };
-            if file_type.is_symlink()
-                && (meta.is_dir() || !crate::discover::stays_inside(&entry.path(), root))
-            {
-                continue;
-            }
-            if meta.is_dir() {
-                stack.push(child);
-            } else if !meta.is_file()
-                || crate::kustomize::KUSTOMIZATION_FILES.contains(&name.as_str())
-            {
-                // FIFOs and devices are never read; kustomization files are not rules.
-            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                out.push(child);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn problem(span: Span, message: String) -> Finding {
