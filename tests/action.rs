@@ -89,7 +89,7 @@ fn findings_become_sarif_annotations_a_summary_and_an_exit_code() {
     assert_eq!(location["region"]["startLine"], 7);
     assert_eq!(result["properties"]["tenant"], "team-b");
     let summary = runner.read("summary.md");
-    assert!(summary.contains("6 errors, 0 warnings, 0 infos in 39 files."));
+    assert!(summary.contains("6 errors, 0 warnings, 0 infos in 39 files, 2 clusters, 2 tenants."));
     assert!(summary.contains("| `tenant-alert-coverage` | team-b | 2 | 0 | 0 |"));
     assert!(summary.contains("`fleet/tenants/team-b/base/redis.yaml:7`"));
 }
@@ -133,9 +133,9 @@ fn args_reach_fleet_lint_and_decide_the_exit_code() {
 #[test]
 fn a_clean_fleet_passes_with_an_empty_report() {
     let runner = Runner::new("example-fleet");
-    std::fs::create_dir(runner.file("clean")).expect("mkdir");
+    std::fs::create_dir_all(runner.file("clean/clusters/dev")).expect("mkdir");
     std::fs::write(
-        runner.file("clean/cm.yaml"),
+        runner.file("clean/clusters/dev/cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
     )
     .expect("write");
@@ -146,7 +146,7 @@ fn a_clean_fleet_passes_with_an_empty_report() {
     assert!(
         runner
             .read("summary.md")
-            .contains("0 errors, 0 warnings, 0 infos in 1 file.")
+            .contains("0 errors, 0 warnings, 0 infos in 1 file, 1 cluster, 0 tenants.")
     );
     assert_eq!(runner.sarif()["runs"][0]["results"], serde_json::json!([]));
 }

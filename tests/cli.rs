@@ -24,7 +24,7 @@ fn human_output_shows_the_snippet_and_a_summary() {
     assert!(text.contains("first defined here"), "{text}");
     let last = text.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("6 errors, 0 warnings in 39 files ("),
+        last.starts_with("6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants ("),
         "{last}"
     );
 }
@@ -181,7 +181,9 @@ fn exit_codes_follow_the_fail_level() {
         .arg(clean.path())
         .assert()
         .code(0)
-        .stdout(contains("0 errors, 0 warnings in 1 file ("));
+        .stdout(contains(
+            "0 errors, 0 warnings in 1 file, 1 cluster, 0 tenants (",
+        ));
     let broken = fixture("yaml-broken");
     fleet_lint().arg(&broken).assert().code(1);
     fleet_lint()
@@ -189,8 +191,10 @@ fn exit_codes_follow_the_fail_level() {
         .args(["--fail-on", "never"])
         .assert()
         .code(0);
+    // One empty file (an info) on the one cluster, `clusters/dev`.
     let empty_only = tempfile::tempdir().expect("tempdir");
-    std::fs::write(empty_only.path().join("empty.yaml"), "").expect("write");
+    std::fs::create_dir_all(empty_only.path().join("clusters/dev")).expect("mkdir");
+    std::fs::write(empty_only.path().join("clusters/dev/empty.yaml"), "").expect("write");
     fleet_lint().arg(empty_only.path()).assert().code(0);
     fleet_lint()
         .arg(empty_only.path())
@@ -281,8 +285,9 @@ fn discovery_honours_gitignore_hidden_dirs_and_manifest_names() {
     let (_, report) = lint_json(root, &[]);
     let paths = finding_paths(&report);
     // The hidden workflow is read by the secret scan alone: its broken YAML is
-    // not the fleet's concern, so only the manifest's syntax error is reported.
-    assert_eq!(paths, ["apps/Kustomization"]);
+    // not the fleet's concern, so only the manifest's syntax error is reported,
+    // beside `no-entry-point` at the root (`.`, not a file read).
+    assert_eq!(paths, [".", "apps/Kustomization"]);
     assert_eq!(report["summary"]["files"], 3);
 }
 
@@ -301,7 +306,8 @@ fn symlinks_stay_inside_the_root_and_loops_do_not_hang() {
     symlink(root.join("apps/app.yaml"), root.join("linked.yaml")).expect("symlink");
     let (_, report) = lint_json(root, &[]);
     let paths = finding_paths(&report);
-    assert_eq!(paths, ["apps/app.yaml", "linked.yaml"]);
+    // `.`: no cluster entry point (no object anywhere).
+    assert_eq!(paths, [".", "apps/app.yaml", "linked.yaml"]);
 }
 
 #[test]

@@ -422,3 +422,162 @@ fn a_component_that_a_cluster_uses_is_reachable() {
     assert_eq!(unreachable, Vec::<&str>::new());
     assert_eq!(cluster_names(&model.fleet), ["dev"]);
 }
+
+/// A cluster as these tests compare it: (name, entry, [(sync id, path it builds)]).
+type ClusterShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+/// Every cluster's shape.
+fn clusters_and_syncs(fleet: &Fleet) -> Vec<ClusterShape<'_>> {
+    fleet
+        .clusters
+        .iter()
+        .map(|c| {
+            let syncs = c
+                .syncs
+                .iter()
+                .map(|s| (s.id.as_str(), s.path.as_str()))
+                .collect();
+            (c.name.as_str(), c.entry.as_str(), syncs)
+        })
+        .collect()
+}
+
+/// (rule, path, line) of every finding of a lint of `fixtures/<name>`.
+fn finding_places(name: &str) -> Vec<(String, String, u32)> {
+    let run = lint(&LintOptions::new(fixture(name))).expect("lint runs");
+    run.findings
+        .iter()
+        .map(|f| {
+            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+            (f.rule.to_string(), place.path.to_string(), place.line)
+        })
+        .collect()
+}
+
+/// Shape 1: the root sync is named `default`, not `flux-system`; its own
+/// `substituteFrom` fills its children's paths.
+#[test]
+fn a_bootstrap_root_of_another_name_starts_the_cluster_and_substitutes() {
+    let model = run("entry-points/named-root");
+    assert_eq!(
+        clusters_and_syncs(&model.fleet),
+        [(
+            "default",
+            "clusters/dev/default",
+            vec![
+                ("flux-system/default", "clusters/dev/default"),
+                (
+                    "flux-system/prerequisites",
+                    "domain/apps/shop/prerequisites"
+                ),
+            ]
+        )]
+    );
+    assert!(model.fleet.unreachable.is_empty());
+    assert_eq!(finding_places("entry-points/named-root"), []);
+}
+
+/// Shape 2: `clusters/base` is a base the clusters include, not a cluster.
+#[test]
+fn a_shared_base_beside_the_clusters_is_content() {
+    let model = run("entry-points/shared-base");
+    let expected = |name| {
+        (
+            name,
+            vec![
+                ("flux-system/flux-system", format!("clusters/{name}")),
+                ("flux-system/infrastructure", "infrastructure".to_string()),
+            ],
+        )
+    };
+    let found: Vec<(&str, Vec<(&str, String)>)> = model
+        .fleet
+        .clusters
+        .iter()
+        .map(|c| {
+            let syncs = c
+                .syncs
+                .iter()
+                .map(|s| (s.id.as_str(), s.path.clone()))
+                .collect();
+            (c.name.as_str(), syncs)
+        })
+        .collect();
+    assert_eq!(found, [expected("prod"), expected("staging")]);
+    assert!(model.fleet.unreachable.is_empty());
+    assert_eq!(finding_places("entry-points/shared-base"), []);
+}
+
+/// Shape 3: `clusters/_TEMPLATE` is copied by scripts, never run.
+#[test]
+fn a_template_folder_is_not_a_cluster() {
+    let model = run("entry-points/template-folder");
+    assert_eq!(cluster_names(&model.fleet), ["dev"]);
+    assert_eq!(
+        finding_places("entry-points/template-folder"),
+        [(
+            "unreachable".to_string(),
+            "clusters/_TEMPLATE/cluster-settings.yaml".to_string(),
+            1
+        )]
+    );
+}
+
+/// Shape 6: FluxInstances start the clusters; no `clusters/` folder, no
+/// `flux-system` Kustomization in any file.
+#[test]
+fn flux_instances_are_entry_points() {
+    let model = run("entry-points/flux-operator");
+    let sync = |path: &'static str| {
+        vec![
+            ("flux-system/flux-system", path),
+            ("flux-system/apps", "apps"),
+        ]
+    };
+    assert_eq!(
+        clusters_and_syncs(&model.fleet),
+        [
+            ("prod", "fleet/prod", sync("fleet/prod")),
+            ("staging", "fleet/staging", sync("fleet/staging")),
+        ]
+    );
+    assert_eq!(finding_places("entry-points/flux-operator"), []);
+}
+
+/// No silent skip: a folder of plain manifests and an empty folder each get
+/// one `no-entry-point` warning (at the first object; at the root, `.`, when
+/// there is none), and `graph` says no cluster was found.
+#[test]
+fn no_cluster_found_is_a_warning_not_a_clean_run() {
+    let plain = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        plain.path().join("deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    )
+    .expect("write");
+    let empty = tempfile::tempdir().expect("tempdir");
+    for (dir, at) in [(plain.path(), ("deploy.yaml", 2)), (empty.path(), (".", 1))] {
+        let run = lint(&LintOptions::new(dir)).expect("lint runs");
+        let found: Vec<(String, &str, u32, Severity)> = run
+            .findings
+            .iter()
+            .map(|f| {
+                let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+                (f.rule.to_string(), place.path, place.line, f.severity)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [("no-entry-point".to_string(), at.0, at.1, Severity::Warning)]
+        );
+        let graph = fleet_lint()
+            .args(["graph"])
+            .arg(dir)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            String::from_utf8_lossy(&graph.stdout),
+            "no cluster found (fleet-lint explain no-entry-point)\n"
+        );
+    }
+}

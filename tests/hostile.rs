@@ -250,7 +250,8 @@ fn a_mapping_of_100_000_keys_is_checked_in_linear_time() {
     text.push_str("  key-000007: \"again\"\n");
     std::fs::write(dir.path().join("big.yaml"), text).expect("write");
     let (_, report) = lint_json(dir.path(), &[]);
-    let findings = common::findings_in(&report, "big.yaml");
+    let mut findings = common::findings_in(&report, "big.yaml");
+    findings.retain(|f| f["rule"] != "no-entry-point");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "yaml-syntax");
     assert_eq!(findings[0]["line"], 100_006);
@@ -406,7 +407,7 @@ fn the_human_format_shows_16_000_findings_of_one_file() {
     );
     let summary = text.lines().last().unwrap_or_default();
     assert!(
-        summary.starts_with("32000 errors, 0 warnings in 1 file"),
+        summary.starts_with("32000 errors, 1 warning in 1 file, 0 clusters"),
         "{summary}"
     );
 }

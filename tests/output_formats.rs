@@ -107,7 +107,7 @@ fn junit_of_a_clean_fleet_is_one_passing_case() {
 #[test]
 fn markdown_summary_tables_findings_per_rule_and_tenant() {
     let markdown = stdout_of("example-fleet", &["--format", "markdown"]);
-    assert!(markdown.contains("6 errors, 0 warnings, 0 infos in 39 files."));
+    assert!(markdown.contains("6 errors, 0 warnings, 0 infos in 39 files, 2 clusters, 2 tenants."));
     assert!(markdown.contains("| `tenant-alert-coverage` | team-b | 2 | 0 | 0 |"));
     assert!(markdown.contains("| `plaintext-secret` | (platform) | 1 | 0 | 0 |"));
     assert!(
@@ -123,7 +123,7 @@ fn statistics_count_findings_per_rule() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "2  error    tenant-alert-coverage");
     assert_eq!(lines[4], "1  error    yaml-syntax");
-    assert!(lines[5].starts_with("6 errors, 0 warnings in 39 files ("));
+    assert!(lines[5].starts_with("6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants ("));
     assert_eq!(lines.len(), 6, "no findings listed: {text}");
 
     let json: serde_json::Value =

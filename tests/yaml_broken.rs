@@ -6,11 +6,13 @@ mod common;
 use common::{findings_in, fixture, lint_json};
 use serde_json::Value;
 
-/// The single finding for `file` in the yaml-broken fixture.
+/// The single finding for `file` in the yaml-broken fixture (beside
+/// `no-entry-point`: the fixture's files land on no cluster).
 fn only_finding(file: &str) -> Value {
     let (code, report) = lint_json(&fixture("yaml-broken"), &[]);
     assert_eq!(code, 1, "errors in the fixture fail the run");
-    let found = findings_in(&report, file);
+    let mut found = findings_in(&report, file);
+    found.retain(|f| f["rule"] != "no-entry-point");
     assert_eq!(found.len(), 1, "{file}: {found:#?}");
     found[0].clone()
 }

@@ -149,12 +149,13 @@ pub fn git_in(dir: &Path) -> std::process::Command {
     command
 }
 
-/// A fleet with one ConfigMap: nothing to report.
+/// A fleet of one cluster (`clusters/dev`) with one ConfigMap: nothing to report.
 pub fn clean_fleet() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("clusters/dev")).expect("mkdir");
     std::fs::write(
-        dir.path().join("cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\n",
+        dir.path().join("clusters/dev/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
     )
     .expect("write");
     dir

@@ -190,7 +190,7 @@ const ID: RuleId = RuleId::{variant};
 
 /// One finding per object that breaks the rule, as built on each cluster,
 /// with the place it lands as a related location.
-pub fn check(ctx: &RuleContext) -> Vec<Finding> {{
+pub(crate) fn check(ctx: &RuleContext) -> Vec<Finding> {{
     let mut findings = Vec::new();
     for cluster in &ctx.fleet.clusters {{
         for placed in cluster.objects.iter().filter(|p| breaks_the_rule(p)) {{

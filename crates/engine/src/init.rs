@@ -54,7 +54,7 @@ fn clusters(out: &mut String, fleet: &Fleet) {
     let found = &fleet.clusters;
     let _ = writeln!(
         out,
-        "\n# Clusters: fleet-lint found {} entry point{} by itself (the flux-system sync, else\n# clusters/*/). List them only to pin their names or paths:\n# clusters:",
+        "\n# Clusters: fleet-lint found {} entry point{} by itself (from sync objects,\n# FluxInstances and clusters/*/; docs/fleet-model.md). List them only to pin\n# their names or paths:\n# clusters:",
         found.len(),
         if found.len() == 1 { "" } else { "s" }
     );

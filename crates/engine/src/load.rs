@@ -163,6 +163,19 @@ impl Loaded {
         self.secret_scan_only.contains(&id)
     }
 
+    /// How many files were read (the root entry is not one).
+    pub(crate) fn files_read(&self) -> usize {
+        self.store.len() - usize::from(self.find(".").is_some())
+    }
+
+    /// A file of no text standing for the repository root (`.`), for a
+    /// finding about the repository as a whole when no file holds anything.
+    pub(crate) fn root_entry(&mut self) -> FileId {
+        self.find(".").unwrap_or_else(|| {
+            self.push(SourceFile::new(".", ""), LoadedFile::default(), Vec::new())
+        })
+    }
+
     fn push(&mut self, source: SourceFile, parsed: LoadedFile, findings: Vec<Finding>) -> FileId {
         let path = source.path.to_string();
         let id = self.store.add(source);

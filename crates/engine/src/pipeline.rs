@@ -20,6 +20,7 @@ use crate::load::{self, LoadOptions, Loaded};
 use crate::progress::Stage;
 use crate::resolve::RepoFiles;
 use crate::rules::policy;
+use crate::source::Span;
 use crate::{
     LintOptions, LintRun, Model, RunError, StageTimings, config, discover, fleet, resolve, rules,
     selection, suggest, suppress,
@@ -110,6 +111,14 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
     loaded.load_secret_scan_only(&discovery.secret_scan_only, &load_options);
     findings.extend(loaded.findings.iter().cloned());
     findings.extend(problems.into_iter().map(resolve::finding));
+    let said_no_entry_point = findings
+        .iter()
+        .any(|f| f.rule == diag::Rule::Builtin(crate::rule_id::RuleId::NoEntryPoint));
+    if fleet.clusters.is_empty() && !said_no_entry_point {
+        // No file holds an object to point at: the finding is about the root.
+        let root_file = loaded.root_entry();
+        findings.push(fleet::no_entry_point(Span::file_start(root_file)));
+    }
     timings.resolve_rest = lap(&mut clock);
     Ok(Model {
         root,

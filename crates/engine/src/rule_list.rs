@@ -191,6 +191,12 @@ macro_rules! builtin_rules {
                 by: [Model],
                 summary: "Manifest files that no cluster's Flux Kustomizations reach",
             }
+            NoEntryPoint = "no-entry-point" {
+                severity: Warning,
+                tags: [],
+                by: [Model],
+                summary: "No cluster entry point was found, so the rules that read clusters checked nothing",
+            }
         }
     };
 }

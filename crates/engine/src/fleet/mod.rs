@@ -9,6 +9,7 @@
 //! tenant, or the platform) and its sync chain. Words as in the rule
 //! contract (`mission-rules.md`).
 
+mod entry;
 pub mod refs;
 mod source;
 pub mod substitute;
@@ -20,7 +21,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::diag::{Finding, Severity};
-use crate::kustomize::paths::{self, Kind};
+use crate::kustomize::paths::Kind;
 use crate::kustomize::{Resolver, Resource};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
@@ -118,6 +119,17 @@ pub struct Fleet {
     pub external_sources: Vec<(String, Span)>,
 }
 
+impl Fleet {
+    /// The tenants that own an object on some cluster, by name.
+    pub fn tenant_names(&self) -> BTreeSet<&str> {
+        self.clusters
+            .iter()
+            .flat_map(|c| &c.objects)
+            .filter_map(|placed| placed.owner.tenant())
+            .collect()
+    }
+}
+
 impl Cluster {
     /// The first object of `kind` named `namespace/name` on this cluster.
     pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&Placed> {
@@ -163,9 +175,9 @@ pub(crate) fn build_fleet(
         external: BTreeMap::new(),
         kustomization_files: HashSet::new(),
     };
-    let clusters: Vec<Cluster> = entry_points(builder.resolver, config)
+    let clusters: Vec<Cluster> = entry::entry_points(builder.resolver, config)
         .into_iter()
-        .map(|(name, entry, sync_object)| builder.cluster(name, entry, sync_object))
+        .map(|point| builder.cluster(point))
         .collect();
     let unreachable = if clusters.is_empty() {
         Vec::new()
@@ -173,6 +185,11 @@ pub(crate) fn build_fleet(
         unreachable_files(builder.resolver, &clusters, &builder.kustomization_files)
     };
     let mut findings = builder.findings;
+    if clusters.is_empty()
+        && let Some(span) = entry::no_entry_point_anchor(builder.resolver)
+    {
+        findings.push(no_entry_point(span));
+    }
     if let Some(finding) = unreachable_finding(builder.resolver, &unreachable) {
         findings.push(finding);
     }
@@ -195,81 +212,6 @@ pub(crate) fn build_fleet(
     )
 }
 
-/// (name, entry directory, the flux-system sync object if a file defines it).
-type EntryPoint = (String, String, Option<Resource>);
-
-/// Cluster entry points: configured ones; else every directory targeted by a
-/// `flux-system/flux-system` Flux Kustomization; else every `clusters/*/`; else
-/// every directory targeted by a self-managing Flux Kustomization (one whose
-/// `spec.path` holds its own file, as a bootstrap root does), named after it.
-fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<EntryPoint> {
-    if !config.clusters.is_empty() {
-        return config
-            .clusters
-            .iter()
-            .map(|c| (c.name.clone(), c.path.clone(), None))
-            .collect();
-    }
-    let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
-    let mut self_managing: BTreeMap<String, EntryPoint> = BTreeMap::new();
-    let sync_files: Vec<(FileId, String)> = resolver
-        .files()
-        .store()
-        .iter()
-        .filter(|(_, f)| {
-            paths::file_name(&f.path).ends_with(".yaml")
-                || paths::file_name(&f.path).ends_with(".yml")
-        })
-        .map(|(id, f)| (id, f.path.to_string()))
-        .collect();
-    for (file, path) in sync_files {
-        for doc in resolver.files().documents(file) {
-            let resource = Resource::new(doc.root.clone(), doc.root.span);
-            if resource.kind() != "Kustomization" || resource.group_version().0 != KUSTOMIZE_GROUP {
-                continue;
-            }
-            let target = resource
-                .node
-                .get_path(&["spec", "path"])
-                .and_then(Node::as_str)
-                .map(secure_join);
-            let is_bootstrap =
-                resource.name() == "flux-system" && resource.namespace() == "flux-system";
-            if is_bootstrap {
-                let entry =
-                    target.unwrap_or_else(|| paths::parent(paths::parent(&path)).to_string());
-                let name = paths::file_name(&entry).to_string();
-                found
-                    .entry(entry.clone())
-                    .or_insert((name, entry, Some(resource)));
-            } else if let Some(entry) =
-                target.filter(|t| !t.is_empty() && paths::contains(t, &path))
-            {
-                self_managing.entry(entry.clone()).or_insert((
-                    resource.name().to_string(),
-                    entry,
-                    Some(resource),
-                ));
-            }
-        }
-    }
-    if found.is_empty() && resolver.path_kind("clusters") == Kind::Dir {
-        let mut names: Vec<String> = resolver.files().list_dir("clusters");
-        names.retain(|name| resolver.path_kind(&format!("clusters/{name}")) == Kind::Dir);
-        names.sort();
-        for name in names {
-            found.insert(
-                format!("clusters/{name}"),
-                (name.clone(), format!("clusters/{name}"), None),
-            );
-        }
-    }
-    if found.is_empty() {
-        found = self_managing;
-    }
-    found.into_values().collect()
-}
-
 struct Builder<'a, 'r> {
     resolver: &'a mut Resolver<'r>,
     config: &'a Config,
@@ -287,7 +229,16 @@ struct Pending {
 }
 
 impl Builder<'_, '_> {
-    fn cluster(&mut self, name: String, entry: String, sync_object: Option<Resource>) -> Cluster {
+    fn cluster(&mut self, point: entry::EntryPoint) -> Cluster {
+        let entry::EntryPoint {
+            name,
+            entry,
+            sync: sync_object,
+            source_url,
+        } = point;
+        if let Some(url) = &source_url {
+            self.locality.learn_url(url);
+        }
         let mut cluster = Cluster {
             name,
             entry: entry.clone(),
@@ -464,9 +415,10 @@ impl Builder<'_, '_> {
         cluster.syncs[sync].complete &= build.complete;
         self.kustomization_files
             .extend(build.kustomization_files.iter().copied());
-        let vars = flux_ks.map(|ks| self.variables(cluster, ks));
+        let vars = flux_ks.map(|ks| self.variables(cluster, ks, &build.resources));
         if let Some(ks) = flux_ks {
-            cluster.syncs[sync].missing_substitute_from = missing_substitute_from(cluster, ks);
+            cluster.syncs[sync].missing_substitute_from =
+                missing_substitute_from(cluster, ks, &build.resources);
         }
         let mut pending = Vec::new();
         for mut resource in build.resources {
@@ -504,7 +456,12 @@ impl Builder<'_, '_> {
     /// The variables of `ks`'s build: `substituteFrom` ConfigMaps and Secrets
     /// found on the cluster, then `substitute`; `None` when substitution does
     /// not run (no `postBuild`, or no variable with the default strategy).
-    fn variables(&self, cluster: &Cluster, ks: &Resource) -> Option<BTreeMap<String, String>> {
+    fn variables(
+        &self,
+        cluster: &Cluster,
+        ks: &Resource,
+        own: &[Resource],
+    ) -> Option<BTreeMap<String, String>> {
         let post_build = ks.node.get_path(&["spec", "postBuild"])?;
         let mut vars = BTreeMap::new();
         for from in post_build
@@ -514,8 +471,8 @@ impl Builder<'_, '_> {
         {
             let kind = from.get("kind").and_then(Node::as_str).unwrap_or("");
             let name = from.get("name").and_then(Node::as_str).unwrap_or("");
-            if let Some(found) = cluster.find(kind, ks.namespace(), name) {
-                vars.extend(data_of(&found.resource));
+            if let Some(found) = substitute_source(cluster, own, kind, ks.namespace(), name) {
+                vars.extend(data_of(found));
             }
         }
         for entry in post_build
@@ -568,8 +525,9 @@ impl Builder<'_, '_> {
     }
 }
 
-/// The non-optional `substituteFrom` objects of `ks` that the cluster does not hold.
-fn missing_substitute_from(cluster: &Cluster, ks: &Resource) -> Vec<String> {
+/// The non-optional `substituteFrom` objects of `ks` that neither the cluster
+/// nor the sync's own build (`own`) holds.
+fn missing_substitute_from(cluster: &Cluster, ks: &Resource, own: &[Resource]) -> Vec<String> {
     let entries = ks
         .node
         .get_path(&["spec", "postBuild", "substituteFrom"])
@@ -581,12 +539,30 @@ fn missing_substitute_from(cluster: &Cluster, ks: &Resource) -> Vec<String> {
         .filter_map(|from| {
             let kind = from.get("kind").and_then(Node::as_str)?;
             let name = from.get("name").and_then(Node::as_str)?;
-            cluster
-                .find(kind, ks.namespace(), name)
+            substitute_source(cluster, own, kind, ks.namespace(), name)
                 .is_none()
                 .then(|| format!("{kind} {name}"))
         })
         .collect()
+}
+
+/// The ConfigMap or Secret a `substituteFrom` entry names: on the cluster
+/// already, else among `own`, the objects of the sync's own build (Flux reads
+/// it from the cluster, where the sync's own apply put it).
+fn substitute_source<'a>(
+    cluster: &'a Cluster,
+    own: &'a [Resource],
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a Resource> {
+    cluster
+        .find(kind, namespace, name)
+        .map(|placed| &placed.resource)
+        .or_else(|| {
+            own.iter()
+                .find(|r| r.kind() == kind && r.namespace() == namespace && r.name() == name)
+        })
 }
 
 /// `spec.path` joined to the source root the way Flux does (SecureJoin: `..`
@@ -660,6 +636,17 @@ fn data_of(resource: &Resource) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The `no-entry-point` warning, at `span`.
+pub(crate) fn no_entry_point(span: Span) -> Finding {
+    Finding::new(
+        RuleId::NoEntryPoint,
+        Severity::Warning,
+        span,
+        "no cluster entry point found, so no object lands on a cluster: the rules that read clusters (the tenant rules, dangling references, substitutions, declarative rules on clusters) checked nothing",
+    )
+    .with_help("fleet-lint starts where Flux does: a `flux-system` Kustomization, a self-managing Kustomization beside its source, a FluxInstance's `spec.sync`, or a folder under `clusters/`. Name the clusters in `.fleet-lint.yaml` (`clusters: [{name: prod, path: clusters/prod}]`)")
 }
 
 /// Manifest files holding objects that no cluster build uses (by any span of

@@ -48,10 +48,15 @@ impl Locality {
             .get_path(&["spec", "url"])
             .and_then(Node::as_str)
         {
-            let url = normalize_url(url);
-            if !self.bootstrap.contains(&url) {
-                self.bootstrap.push(url);
-            }
+            self.learn_url(url);
+        }
+    }
+
+    /// Records `url` as a cluster's bootstrap source (this repository).
+    pub(super) fn learn_url(&mut self, url: &str) {
+        let url = normalize_url(url);
+        if !self.bootstrap.contains(&url) {
+            self.bootstrap.push(url);
         }
     }
 

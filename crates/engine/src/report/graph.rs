@@ -119,6 +119,9 @@ fn children(cluster: &Cluster, sync: usize) -> (Vec<usize>, Vec<usize>) {
 
 fn text(fleet: &Fleet, store: &SourceStore) -> String {
     let mut out = String::new();
+    if fleet.clusters.is_empty() {
+        out.push_str("no cluster found (fleet-lint explain no-entry-point)\n");
+    }
     for cluster in &fleet.clusters {
         let _ = writeln!(out, "cluster {} ({})", cluster.name, cluster.entry);
         text_sync(cluster, 0, 1, &mut out);
@@ -203,6 +206,9 @@ fn picture(fleet: &Fleet) -> (Vec<PictureNode>, Vec<(String, String)>) {
 fn mermaid(fleet: &Fleet) -> String {
     let (nodes, edges) = picture(fleet);
     let mut out = String::from("flowchart LR\n");
+    if fleet.clusters.is_empty() {
+        out.push_str("  %% no cluster found (fleet-lint explain no-entry-point)\n");
+    }
     let mut edges = edges.into_iter().peekable();
     for node in nodes {
         let _ = writeln!(
@@ -222,6 +228,9 @@ fn mermaid(fleet: &Fleet) -> String {
 fn dot(fleet: &Fleet) -> String {
     let (nodes, edges) = picture(fleet);
     let mut out = String::from("digraph fleet {\n  rankdir=LR;\n  node [shape=box];\n");
+    if fleet.clusters.is_empty() {
+        out.push_str("  // no cluster found (fleet-lint explain no-entry-point)\n");
+    }
     let mut edges = edges.into_iter().peekable();
     for node in nodes {
         let label = node.label.replace('\\', "\\\\").replace('"', "\\\"");

@@ -76,11 +76,7 @@ pub(crate) fn summary_line(cx: &Context, elapsed: Duration) -> String {
     if cx.baselined > 0 {
         counts.push_str(&format!(" ({} in the baseline not shown)", cx.baselined));
     }
-    let mut line = format!(
-        "{counts} in {} ({} ms)",
-        plural(cx.store.len(), "file"),
-        elapsed.as_millis()
-    );
+    let mut line = format!("{counts} in {} ({} ms)", cx.scope(), elapsed.as_millis());
     let unchecked = cx.schema_coverage.unchecked;
     if unchecked > 0 {
         line.push_str(&format!(

@@ -46,6 +46,9 @@ struct Summary {
     warnings: usize,
     infos: usize,
     files: usize,
+    /// Clusters the fleet model found, and tenants owning an object on one.
+    clusters: usize,
+    tenants: usize,
     /// Findings the `--baseline` held, left out.
     baselined: usize,
     /// Objects checked against a schema, and objects of kinds without one.
@@ -97,7 +100,9 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
             errors,
             warnings,
             infos,
-            files: store.len(),
+            files: cx.files,
+            clusters: cx.clusters,
+            tenants: cx.tenant_count,
             baselined: cx.baselined,
             schema: SchemaSummary {
                 validated: cx.schema_coverage.validated,

@@ -21,7 +21,7 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(infos, "info"),
-        plural(cx.store.len(), "file")
+        cx.scope()
     )?;
     if cx.findings.is_empty() {
         return Ok(());

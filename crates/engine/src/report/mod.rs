@@ -42,6 +42,12 @@ pub struct Context<'a> {
     pub(crate) schema_coverage: Coverage,
     /// Where credentials stand, by file: masked in every snippet.
     pub(crate) secret_spans: &'a SecretSpans,
+    /// How many files were read.
+    pub(crate) files: usize,
+    /// How many clusters the fleet model found.
+    pub(crate) clusters: usize,
+    /// How many tenants own an object on some cluster.
+    pub(crate) tenant_count: usize,
 }
 
 impl<'a> Context<'a> {
@@ -55,7 +61,20 @@ impl<'a> Context<'a> {
             baselined: run.baselined,
             schema_coverage: run.schema_coverage,
             secret_spans: &run.secret_spans,
+            files: run.loaded.files_read(),
+            clusters: run.fleet.clusters.len(),
+            tenant_count: run.fleet.tenant_names().len(),
         }
+    }
+
+    /// "39 files, 2 clusters, 2 tenants": what the run looked at.
+    pub(crate) fn scope(&self) -> String {
+        format!(
+            "{}, {}, {}",
+            plural(self.files, "file"),
+            plural(self.clusters, "cluster"),
+            plural(self.tenant_count, "tenant")
+        )
     }
 
     /// How many findings have each severity: (errors, warnings, infos).

@@ -1,0 +1,313 @@
+//! Cluster entry points: where Flux starts on each cluster, found from Flux's
+//! own objects (`docs/fleet-model.md`). Configured clusters replace discovery;
+//! otherwise every kind of root below is found, and their union kept:
+//!
+//! - a bootstrap sync: the Flux Kustomization `flux-system/flux-system`;
+//! - a self-managing sync of any name: a Flux Kustomization whose `spec.path`
+//!   holds its own file and whose source is defined in its own folder;
+//! - a Flux Operator `FluxInstance` with `spec.sync.path`;
+//! - a folder right under `clusters/` that no root above is in or holds, that
+//!   no kustomization includes and no Flux Kustomization syncs (a shared base,
+//!   a hub's spoke: content, not a cluster of its own) and that is not a
+//!   template (`_TEMPLATE`, `.template`, `cluster-template`).
+//!
+//! A root inside a base (a folder other kustomizations include) or a
+//! template is not a cluster's. A self-managing sync whose source is defined
+//! elsewhere is a root only when nothing else is found.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::{KUSTOMIZE_GROUP, secure_join};
+use crate::config::Config;
+use crate::kustomize::paths::{self, Kind};
+use crate::kustomize::{KUSTOMIZATION_FILES, Resolver, Resource};
+use crate::yaml::Node;
+
+/// Where one cluster starts.
+pub(super) struct EntryPoint {
+    /// The cluster's name, as findings name it.
+    pub(super) name: String,
+    /// The directory its root sync builds.
+    pub(super) entry: String,
+    /// The root sync object, when a file defines it.
+    pub(super) sync: Option<Resource>,
+    /// The URL the root sync reads, when known without the sync object (a
+    /// `FluxInstance`'s `spec.sync.url`): this repository.
+    pub(super) source_url: Option<String>,
+}
+
+const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+const OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
+
+/// Every cluster entry point, sorted by entry directory.
+pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<EntryPoint> {
+    if !config.clusters.is_empty() {
+        return config
+            .clusters
+            .iter()
+            .map(|c| EntryPoint {
+                name: c.name.clone(),
+                entry: secure_join(&c.path),
+                sync: None,
+                source_url: None,
+            })
+            .collect();
+    }
+    let documents = manifest_documents(resolver);
+    let bases = included_dirs(resolver);
+    // A root in a base that other kustomizations include, or in a template,
+    // is content: the folders that include it are the clusters.
+    let is_cluster_root =
+        |entry: &str| !bases.contains(entry) && !entry.split('/').any(is_template);
+    let roots = SyncRoots::of(&documents);
+    let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
+    let candidates = roots
+        .bootstrap
+        .into_iter()
+        .chain(roots.self_managing_beside_source)
+        .chain(flux_instances(resolver, &documents));
+    for (entry, point) in candidates.filter(|(entry, _)| is_cluster_root(entry)) {
+        found.entry(entry).or_insert(point);
+    }
+    let mut synced: HashSet<String> = bases.clone();
+    synced.extend(synced_dirs(&documents));
+    for (entry, point) in cluster_folders(resolver, &synced, &found) {
+        found.entry(entry).or_insert(point);
+    }
+    if found.is_empty() {
+        found = roots
+            .self_managing_elsewhere
+            .into_iter()
+            .filter(|(entry, _)| is_cluster_root(entry))
+            .collect();
+    }
+    found.into_values().collect()
+}
+
+/// Every document of every YAML file read, with its file's path.
+fn manifest_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
+    let files = resolver.files();
+    files
+        .store()
+        .iter()
+        .filter(|(_, f)| {
+            let name = paths::file_name(&f.path);
+            name.ends_with(".yaml") || name.ends_with(".yml")
+        })
+        .flat_map(|(id, f)| {
+            files.documents(id).iter().map(move |doc| {
+                (
+                    f.path.to_string(),
+                    Resource::new(doc.root.clone(), doc.root.span),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The Flux Kustomizations that start a cluster, by entry directory.
+#[derive(Default)]
+struct SyncRoots {
+    /// `flux-system/flux-system`.
+    bootstrap: BTreeMap<String, EntryPoint>,
+    /// Self-managing, reading a source defined in its own folder.
+    self_managing_beside_source: BTreeMap<String, EntryPoint>,
+    /// Self-managing, reading a source defined elsewhere (or nowhere).
+    self_managing_elsewhere: BTreeMap<String, EntryPoint>,
+}
+
+impl SyncRoots {
+    fn of(documents: &[(String, Resource)]) -> SyncRoots {
+        let sources: HashSet<(&str, &str, &str, &str)> = documents
+            .iter()
+            .filter(|(_, r)| r.group_version().0 == SOURCE_GROUP)
+            .map(|(path, r)| (paths::parent(path), r.kind(), r.namespace(), r.name()))
+            .collect();
+        let mut roots = SyncRoots::default();
+        for (path, resource) in documents {
+            if resource.kind() != "Kustomization" || resource.group_version().0 != KUSTOMIZE_GROUP {
+                continue;
+            }
+            let target = resource
+                .node
+                .get_path(&["spec", "path"])
+                .and_then(Node::as_str)
+                .map(secure_join);
+            let point = |name: &str, entry: &str| EntryPoint {
+                name: name.to_string(),
+                entry: entry.to_string(),
+                sync: Some(resource.clone()),
+                source_url: None,
+            };
+            if resource.name() == "flux-system" && resource.namespace() == "flux-system" {
+                let entry =
+                    target.unwrap_or_else(|| paths::parent(paths::parent(path)).to_string());
+                let name = paths::file_name(&entry).to_string();
+                roots
+                    .bootstrap
+                    .entry(entry.clone())
+                    .or_insert_with(|| point(&name, &entry));
+            } else if let Some(entry) = target.filter(|t| !t.is_empty() && paths::contains(t, path))
+            {
+                let beside = sources.contains(&source_beside(path, resource));
+                let roots = if beside {
+                    &mut roots.self_managing_beside_source
+                } else {
+                    &mut roots.self_managing_elsewhere
+                };
+                roots
+                    .entry(entry.clone())
+                    .or_insert_with(|| point(resource.name(), &entry));
+            }
+        }
+        roots
+    }
+}
+
+/// (folder, kind, namespace, name) of the source `sync` names, were it
+/// defined in the folder of `path`.
+fn source_beside<'a>(path: &'a str, sync: &'a Resource) -> (&'a str, &'a str, &'a str, &'a str) {
+    let field = |key| {
+        sync.node
+            .get_path(&["spec", "sourceRef", key])
+            .and_then(Node::as_str)
+    };
+    (
+        paths::parent(path),
+        field("kind").unwrap_or(""),
+        field("namespace").unwrap_or(sync.namespace()),
+        field("name").unwrap_or(""),
+    )
+}
+
+/// The roots the Flux Operator makes: a `FluxInstance` syncs `spec.sync.path`
+/// of `spec.sync.url` (a `flux-system` GitRepository or OCIRepository and
+/// Kustomization in its namespace). One whose path is not a folder here
+/// syncs another repository.
+fn flux_instances(
+    resolver: &mut Resolver<'_>,
+    documents: &[(String, Resource)],
+) -> Vec<(String, EntryPoint)> {
+    documents
+        .iter()
+        .filter(|(_, r)| r.kind() == "FluxInstance" && r.group_version().0 == OPERATOR_GROUP)
+        .filter_map(|(_, instance)| {
+            let sync = instance.node.get_path(&["spec", "sync"])?;
+            let entry = secure_join(sync.get("path").and_then(Node::as_str)?);
+            if resolver.path_kind(&entry) != Kind::Dir {
+                return None;
+            }
+            let name = if entry.is_empty() {
+                instance.name().to_string()
+            } else {
+                paths::file_name(&entry).to_string()
+            };
+            let point = EntryPoint {
+                name,
+                entry: entry.clone(),
+                sync: None,
+                source_url: sync.get("url").and_then(Node::as_str).map(str::to_string),
+            };
+            Some((entry, point))
+        })
+        .collect()
+}
+
+/// The folders right under `clusters/` that are clusters of their own: not
+/// in or holding a root found already, not included by a kustomization or
+/// synced by a Flux Kustomization, not a template.
+fn cluster_folders(
+    resolver: &mut Resolver<'_>,
+    included: &HashSet<String>,
+    found: &BTreeMap<String, EntryPoint>,
+) -> Vec<(String, EntryPoint)> {
+    if resolver.path_kind("clusters") != Kind::Dir {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = resolver.files().list_dir("clusters");
+    names.sort();
+    names
+        .into_iter()
+        .filter(|name| !is_template(name))
+        .map(|name| (format!("clusters/{name}"), name))
+        .filter(|(dir, _)| resolver.path_kind(dir) == Kind::Dir)
+        .filter(|(dir, _)| !included.contains(dir))
+        .filter(|(dir, _)| {
+            !found
+                .keys()
+                .any(|entry| paths::contains(dir, entry) || paths::contains(entry, dir))
+        })
+        .map(|(dir, name)| {
+            let point = EntryPoint {
+                name,
+                entry: dir.clone(),
+                sync: None,
+                source_url: None,
+            };
+            (dir, point)
+        })
+        .collect()
+}
+
+/// A folder scripts copy to make a cluster, not a cluster: `_TEMPLATE`,
+/// `.template`, `cluster-template`.
+fn is_template(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.') || name.to_ascii_lowercase().contains("template")
+}
+
+/// The directories the kustomization files read so far list as `resources`,
+/// `bases` or `components` (relative to the root).
+fn included_dirs(resolver: &Resolver<'_>) -> HashSet<String> {
+    let files = resolver.files();
+    files
+        .store()
+        .iter()
+        .filter(|(_, f)| KUSTOMIZATION_FILES.contains(&paths::file_name(&f.path)))
+        .flat_map(|(id, f)| {
+            let dir = paths::parent(&f.path);
+            files
+                .documents(id)
+                .iter()
+                .take(1)
+                .flat_map(|doc| {
+                    ["resources", "bases", "components"]
+                        .into_iter()
+                        .filter_map(|field| doc.root.get(field).and_then(Node::as_seq))
+                        .flatten()
+                        .filter_map(Node::as_str)
+                        .filter_map(|entry| paths::join(dir, entry).ok())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The directories Flux Kustomizations sync (`spec.path`, from the root).
+fn synced_dirs(documents: &[(String, Resource)]) -> impl Iterator<Item = String> + '_ {
+    documents
+        .iter()
+        .filter(|(_, r)| r.kind() == "Kustomization" && r.group_version().0 == KUSTOMIZE_GROUP)
+        .filter_map(|(_, r)| r.node.get_path(&["spec", "path"]).and_then(Node::as_str))
+        .map(secure_join)
+}
+
+/// Where to report that no cluster was found: the first file (by path)
+/// defining a Flux object, else the first defining any Kubernetes object;
+/// `None` when there is none.
+pub(super) fn no_entry_point_anchor(resolver: &Resolver<'_>) -> Option<crate::source::Span> {
+    let documents = manifest_documents(resolver);
+    let is_object = |r: &Resource| !r.kind().is_empty() && !r.api_version().is_empty();
+    let is_flux = |r: &Resource| {
+        let group = r.group_version().0;
+        group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
+    };
+    let first = |keep: &dyn Fn(&Resource) -> bool| {
+        documents
+            .iter()
+            .filter(|(_, r)| keep(r))
+            .min_by(|(a, _), (b, _)| a.cmp(b))
+            .map(|(_, r)| r.node.headline())
+    };
+    first(&|r| is_object(r) && is_flux(r)).or_else(|| first(&is_object))
+}
