@@ -101,6 +101,8 @@ struct InitArgs {
     /// The fleet repository; the file is written at its root.
     #[arg(default_value = ".")]
     path: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Print the file instead of writing it.
     #[arg(long)]
     stdout: bool,
@@ -114,9 +116,33 @@ struct GraphArgs {
     /// The fleet repository.
     #[arg(default_value = ".")]
     path: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// `text`, `mermaid` (a flowchart for Markdown), `dot` (Graphviz) or `json`.
     #[arg(long, short = 'f', default_value = "text", value_parser = choice(&GraphFormat::ALL, GraphFormat::name, |_| None))]
     format: GraphFormat,
+}
+
+/// The options of every command that builds the fleet model: the lint,
+/// `graph` and `init`.
+#[derive(Args, Debug)]
+struct ModelArgs {
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// The options for building the model of `path`.
+    fn options(&self, path: &Path) -> LintOptions {
+        let mut options = LintOptions::new(path);
+        options.jobs = self.jobs.unwrap_or(0);
+        options.config = self.config.clone();
+        options
+    }
 }
 
 #[derive(Args, Debug)]
@@ -170,9 +196,8 @@ struct LintArgs {
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Colour in the human format (`auto` honours NO_COLOR and CLICOLOR_FORCE).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -183,9 +208,6 @@ struct LintArgs {
     /// (a table, or JSON with `--format json`).
     #[arg(long)]
     statistics: bool,
-    /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
     /// Skip (and report) files larger than this many bytes [default: the
     /// config's `limits.max-file-size`, else 8 MiB].
     #[arg(long, value_name = "BYTES")]
@@ -270,10 +292,8 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
             args.format.name()
         ));
     }
-    let mut options = LintOptions::new(&args.path);
-    options.jobs = args.jobs.unwrap_or(0);
+    let mut options = args.model.options(&args.path);
     options.max_file_size = args.max_file_size;
-    options.config = args.config.clone();
     options.schema_dirs = args.schema_dir.clone();
     options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
     options.only_in = match (&args.changed_since, &args.files) {
@@ -371,7 +391,7 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
             target.display()
         ));
     }
-    let model = model(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    let model = model(&args.model.options(&args.path)).map_err(|e| e.to_string())?;
     let starter = fleet_lint_engine::init::starter_config(&model.fleet, &model.config);
     if args.stdout {
         print!("{}", starter.text);
@@ -497,7 +517,7 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
 }
 
 fn run_graph(args: &GraphArgs) -> Result<ExitCode, String> {
-    let model = model(&LintOptions::new(&args.path)).map_err(|e| e.to_string())?;
+    let model = model(&args.model.options(&args.path)).map_err(|e| e.to_string())?;
     match graph::render(
         &model.fleet,
         &model.loaded.store,

@@ -581,3 +581,77 @@ fn no_cluster_found_is_a_warning_not_a_clean_run() {
         );
     }
 }
+
+/// Only Kubernetes objects can be unreachable: a task runner's YAML is not a
+/// manifest, and a CRD file a kustomization lists under `crds:` is used by
+/// the build (read, not evaluated).
+#[test]
+fn non_manifest_yaml_and_kustomize_inputs_are_not_unreachable() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let path = fleet.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "Taskfile.yml",
+        "version: \"3\"\ntasks:\n  lint: {cmds: [fleet-lint .]}\n",
+    );
+    write(
+        "clusters/dev/kustomization.yaml",
+        "resources: [app.yaml]\ncrds: [../../crds/widget.yaml]\n",
+    );
+    write(
+        "clusters/dev/app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: shop}\n",
+    );
+    write(
+        "crds/widget.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n",
+    );
+    write(
+        "archive/old.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: shop}\n",
+    );
+    let model = model(&LintOptions::new(fleet.path())).expect("the model builds");
+    let unreachable: Vec<&str> = model
+        .fleet
+        .unreachable
+        .iter()
+        .map(|file| &*model.loaded.store.get(*file).path)
+        .collect();
+    assert_eq!(unreachable, ["archive/old.yaml"]);
+}
+
+/// `graph` and `init` take `--config` and `--jobs` as the lint does.
+#[test]
+fn graph_and_init_read_the_config_they_are_given() {
+    let config_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_dir.path().join("fleet-lint.yaml");
+    std::fs::write(
+        &config,
+        "clusters:\n  - name: only-prod\n    path: fleet/prod\n",
+    )
+    .expect("write");
+    let fleet = fixture("entry-points/flux-operator");
+    let graph = fleet_lint()
+        .args(["graph", "--jobs", "1", "--config"])
+        .arg(&config)
+        .arg(&fleet)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&graph.stdout);
+    assert!(
+        text.starts_with("cluster only-prod (fleet/prod)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("cluster staging"), "{text}");
+    let init = fleet_lint()
+        .args(["init", "--stdout", "-j", "1", "--config"])
+        .arg(&config)
+        .arg(&fleet)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&init.stdout);
+    assert!(text.contains("only-prod"), "{text}");
+}

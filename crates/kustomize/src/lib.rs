@@ -105,9 +105,11 @@ pub struct Build {
     /// `helmCharts`, a plugin, an empty `flux bootstrap` placeholder): absence
     /// of an object then proves nothing.
     pub complete: bool,
-    /// The kustomization files read to build it (its own, its bases', its
-    /// components'), each once, by id.
-    pub kustomization_files: Vec<FileId>,
+    /// The files read to build it besides its objects' own: kustomization
+    /// files (its own, its bases', its components') and the files kustomize
+    /// reads that fleet-lint does not evaluate (`crds`, `configurations`,
+    /// `openapi.path`, `replacements[].path`, plugin configs); each once, by id.
+    pub inputs: Vec<FileId>,
 }
 
 /// How deep kustomizations may nest (`rules/limit-exceeded.md`): real fleets

@@ -87,9 +87,9 @@ const FIELDS: [(&str, Shape); 34] = [
 pub(crate) struct Objects {
     pub resources: Vec<Resource>,
     pub complete: bool,
-    /// The kustomization files read to build them (the build's own, its
-    /// bases', its components'), in the order they were read.
-    pub kustomization_files: Vec<FileId>,
+    /// The files read to build them besides the objects' own (see
+    /// [`Build::inputs`]), in the order they were read.
+    pub inputs: Vec<FileId>,
 }
 
 impl Objects {
@@ -97,7 +97,7 @@ impl Objects {
         Objects {
             resources: Vec::new(),
             complete: true,
-            kustomization_files: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 
@@ -235,8 +235,8 @@ impl<'f> Resolver<'f> {
                 })
                 .collect(),
             complete: objects.complete,
-            kustomization_files: {
-                let mut files = objects.kustomization_files;
+            inputs: {
+                let mut files = objects.inputs;
                 files.sort();
                 files.dedup();
                 files
@@ -257,7 +257,7 @@ impl<'f> Resolver<'f> {
                 } else {
                     Objects::new()
                 };
-                built.kustomization_files.push(file);
+                built.inputs.push(file);
                 built
             }
             None => Objects::new(),
@@ -344,7 +344,8 @@ impl<'f> Resolver<'f> {
                 self.accumulate(&mut acc, added, &mut ids);
             }
         }
-        self.check_unevaluated_paths(dir, k);
+        let unevaluated = self.check_unevaluated_paths(dir, k);
+        acc.inputs.extend(unevaluated);
         let generated = generate::run(&mut self.cx, dir, k, &mut acc);
         // Generators may have merged into objects already here: index afresh.
         let mut ids = IdIndex::of(&acc);
@@ -357,8 +358,9 @@ impl<'f> Resolver<'f> {
     }
 
     /// Files that fleet-lint reads no meaning from (`crds`, `configurations`,
-    /// `openapi.path`, `replacements[].path`, plugin config files) must still exist.
-    fn check_unevaluated_paths(&mut self, dir: &str, k: &Node) {
+    /// `openapi.path`, `replacements[].path`, plugin config files) must still
+    /// exist; the ones read already (discovered manifests), by id.
+    fn check_unevaluated_paths(&mut self, dir: &str, k: &Node) -> Vec<FileId> {
         let plugin_files = ["transformers", "generators", "validators"]
             .into_iter()
             .flat_map(|field| list(k, field))
@@ -373,9 +375,13 @@ impl<'f> Resolver<'f> {
             .chain(replacement_files)
             .chain(plugin_files)
             .collect();
-        for item in files {
-            self.cx.entry_target(dir, item);
-        }
+        files
+            .into_iter()
+            .filter_map(|item| match self.cx.entry_target(dir, item)? {
+                Target::File(path) => self.cx.files().find(&path),
+                Target::Dir(_) => None,
+            })
+            .collect()
     }
 
     /// The objects a `resources` / `bases` entry brings in.
@@ -422,7 +428,7 @@ impl<'f> Resolver<'f> {
         let Some((file, root)) = self.kustomization_root(&path) else {
             return acc;
         };
-        acc.kustomization_files.push(file);
+        acc.inputs.push(file);
         if !self.check_header(&root, "Component") {
             return acc;
         }
@@ -459,7 +465,7 @@ impl<'f> Resolver<'f> {
                 .into_iter()
                 .flat_map(|doc| self.document_resources(doc.root))
                 .collect(),
-            kustomization_files: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 
@@ -529,7 +535,7 @@ impl<'f> Resolver<'f> {
     /// id is already there.
     fn accumulate(&mut self, acc: &mut Objects, new: Objects, ids: &mut IdIndex) {
         acc.complete &= new.complete;
-        acc.kustomization_files.extend(new.kustomization_files);
+        acc.inputs.extend(new.inputs);
         for resource in new.resources {
             let id = resource.id();
             if let Some(first) = ids.0.get(&id) {

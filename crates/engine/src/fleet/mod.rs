@@ -173,7 +173,7 @@ pub(crate) fn build_fleet(
         locality: source::Locality::new(root, config),
         findings: Vec::new(),
         external: BTreeMap::new(),
-        kustomization_files: HashSet::new(),
+        inputs: HashSet::new(),
     };
     let clusters: Vec<Cluster> = entry::entry_points(builder.resolver, config)
         .into_iter()
@@ -182,7 +182,7 @@ pub(crate) fn build_fleet(
     let unreachable = if clusters.is_empty() {
         Vec::new()
     } else {
-        unreachable_files(builder.resolver, &clusters, &builder.kustomization_files)
+        unreachable_files(builder.resolver, &clusters, &builder.inputs)
     };
     let mut findings = builder.findings;
     if clusters.is_empty()
@@ -219,7 +219,7 @@ struct Builder<'a, 'r> {
     findings: Vec<Finding>,
     external: BTreeMap<String, Span>,
     /// The kustomization files the clusters' builds read.
-    kustomization_files: HashSet<FileId>,
+    inputs: HashSet<FileId>,
 }
 
 /// A Flux Kustomization waiting to be followed.
@@ -413,8 +413,7 @@ impl Builder<'_, '_> {
             .resolver
             .build_with_overlay(dir, overlay.as_ref().map(|(n, f)| (n, *f)));
         cluster.syncs[sync].complete &= build.complete;
-        self.kustomization_files
-            .extend(build.kustomization_files.iter().copied());
+        self.inputs.extend(build.inputs.iter().copied());
         let vars = flux_ks.map(|ks| self.variables(cluster, ks, &build.resources));
         if let Some(ks) = flux_ks {
             cluster.syncs[sync].missing_substitute_from =
@@ -649,14 +648,14 @@ pub(crate) fn no_entry_point(span: Span) -> Finding {
     .with_help("fleet-lint starts where Flux does: a `flux-system` Kustomization, a self-managing Kustomization beside its source, a FluxInstance's `spec.sync`, or a folder under `clusters/`. Name the clusters in `.fleet-lint.yaml` (`clusters: [{name: prod, path: clusters/prod}]`)")
 }
 
-/// Manifest files holding objects that no cluster build uses (by any span of
-/// any placed object, or as a kustomization file a cluster's build read).
+/// Manifest files holding a Kubernetes object that no cluster build uses (by
+/// any span of any placed object, or as an input a cluster's build read).
 fn unreachable_files(
     resolver: &Resolver<'_>,
     clusters: &[Cluster],
-    kustomization_files: &HashSet<FileId>,
+    inputs: &HashSet<FileId>,
 ) -> Vec<FileId> {
-    let mut reached: HashSet<FileId> = kustomization_files.clone();
+    let mut reached: HashSet<FileId> = inputs.clone();
     for cluster in clusters {
         for placed in &cluster.objects {
             reached.insert(placed.resource.origin.file);
@@ -668,11 +667,25 @@ fn unreachable_files(
     let store = files.store();
     let mut unreachable: Vec<FileId> = store
         .iter()
-        .filter(|(id, _)| !reached.contains(id) && !files.documents(*id).is_empty())
+        .filter(|(id, _)| !reached.contains(id) && holds_an_object(files.documents(*id)))
         .map(|(id, _)| id)
         .collect();
     unreachable.sort_by(|a, b| store.get(*a).path.cmp(&store.get(*b).path));
     unreachable
+}
+
+/// True when one of `documents` is a Kubernetes object (`apiVersion` and
+/// `kind`): YAML that is not (a task runner's, a docs site's, Helm values) is
+/// never unreachable, as it is never a manifest.
+fn holds_an_object(documents: &[crate::yaml::Document]) -> bool {
+    documents.iter().any(|doc| {
+        ["apiVersion", "kind"].iter().all(|key| {
+            doc.root
+                .get(key)
+                .and_then(Node::as_str)
+                .is_some_and(|v| !v.is_empty())
+        })
+    })
 }
 
 /// Every file a span of `node` (or of its children) is in.
