@@ -655,3 +655,63 @@ fn graph_and_init_read_the_config_they_are_given() {
     let text = String::from_utf8_lossy(&init.stdout);
     assert!(text.contains("only-prod"), "{text}");
 }
+
+/// Shape 5: the sync's path leads back to its own file from `platform/gitops`,
+/// the folder Flux's source is: the cluster and its syncs resolve there.
+#[test]
+fn a_fleet_below_the_root_resolves_against_its_source_folder() {
+    let model = run("entry-points/fleet-below-root");
+    assert_eq!(
+        clusters_and_syncs(&model.fleet),
+        [(
+            "mgmt",
+            "platform/gitops/clusters/mgmt",
+            vec![
+                ("flux-system/flux-system", "platform/gitops/clusters/mgmt"),
+                (
+                    "flux-system/infrastructure",
+                    "platform/gitops/infrastructure"
+                ),
+            ]
+        )]
+    );
+    assert!(model.fleet.unreachable.is_empty());
+    assert_eq!(finding_places("entry-points/fleet-below-root"), []);
+}
+
+/// A root sync whose path exists nowhere is a finding at its path.
+#[test]
+fn a_root_sync_whose_path_exists_nowhere_is_reported() {
+    let fleet = common::scratch_copy("entry-points/fleet-below-root");
+    common::edit(
+        &fleet
+            .path()
+            .join("platform/gitops/clusters/mgmt/flux-system/gotk-sync.yaml"),
+        "path: ./clusters/mgmt",
+        "path: ./clusters/${CLUSTER_NAME}",
+    );
+    let run = lint(&LintOptions::new(fleet.path())).expect("lint runs");
+    let found: Vec<(String, String, u32, String)> = run
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| {
+            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+            (
+                f.rule.to_string(),
+                place.path.to_string(),
+                place.line,
+                f.message().into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "kustomize-missing-ref".to_string(),
+            "platform/gitops/clusters/mgmt/flux-system/gotk-sync.yaml".to_string(),
+            19,
+            "Flux Kustomization flux-system/flux-system builds `./clusters/${CLUSTER_NAME}`, which does not exist (kustomization path not found)".to_string()
+        )]
+    );
+}

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::{KUSTOMIZE_GROUP, secure_join};
 use crate::config::Config;
 use crate::kustomize::paths::{self, Kind};
-use crate::kustomize::{KUSTOMIZATION_FILES, Resolver, Resource};
+use crate::kustomize::{KUSTOMIZATION_FILES, ObjectMeta, Resolver, Resource};
 use crate::yaml::Node;
 
 /// Where one cluster starts.
@@ -34,6 +34,8 @@ pub(super) struct EntryPoint {
     /// The URL the root sync reads, when known without the sync object (a
     /// `FluxInstance`'s `spec.sync.url`): this repository.
     pub(super) source_url: Option<String>,
+    /// The folder the root sync's source is (`""`: the linted root).
+    pub(super) source_root: String,
 }
 
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
@@ -50,10 +52,11 @@ pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<
                 entry: secure_join(&c.path),
                 sync: None,
                 source_url: None,
+                source_root: String::new(),
             })
             .collect();
     }
-    let documents = manifest_documents(resolver);
+    let documents = flux_documents(resolver);
     let bases = included_dirs(resolver);
     // A root in a base that other kustomizations include, or in a template,
     // is content: the folders that include it are the clusters.
@@ -84,8 +87,11 @@ pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<
     found.into_values().collect()
 }
 
-/// Every document of every YAML file read, with its file's path.
-fn manifest_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
+/// Every document of every YAML file read, with its file's path, and whether
+/// it is a Flux object.
+fn yaml_documents<'r>(
+    resolver: &'r Resolver<'_>,
+) -> impl Iterator<Item = (&'r str, ObjectMeta<'r>)> + 'r {
     let files = resolver.files();
     files
         .store()
@@ -94,14 +100,26 @@ fn manifest_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
             let name = paths::file_name(&f.path);
             name.ends_with(".yaml") || name.ends_with(".yml")
         })
-        .flat_map(|(id, f)| {
-            files.documents(id).iter().map(move |doc| {
-                (
-                    f.path.to_string(),
-                    Resource::new(doc.root.clone(), doc.root.span),
-                )
-            })
+        .flat_map(move |(id, f)| {
+            files
+                .documents(id)
+                .iter()
+                .map(move |doc| (&*f.path, ObjectMeta(&doc.root)))
         })
+}
+
+/// True for the objects of Flux and the Flux Operator.
+fn is_flux(meta: ObjectMeta<'_>) -> bool {
+    let group = meta.group_version().0;
+    group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
+}
+
+/// The Flux objects of every YAML file read (copied: the model reads the
+/// files on while it looks at them), with their file's path.
+fn flux_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
+    yaml_documents(resolver)
+        .filter(|(_, meta)| is_flux(*meta))
+        .map(|(path, meta)| (path.to_string(), Resource::new(meta.0.clone(), meta.0.span)))
         .collect()
 }
 
@@ -133,21 +151,37 @@ impl SyncRoots {
                 .get_path(&["spec", "path"])
                 .and_then(Node::as_str)
                 .map(secure_join);
-            let point = |name: &str, entry: &str| EntryPoint {
+            let is_bootstrap =
+                resource.name() == "flux-system" && resource.namespace() == "flux-system";
+            // Only a bootstrap sync is looked for below the root: another
+            // sync's path leading back to its own file from some folder is
+            // more often a coincidence (a tenant's `./update`) than a fleet.
+            let managing = target
+                .as_deref()
+                .and_then(|t| managed_from(path, t, is_bootstrap));
+            let point = |name: &str, entry: &str, source_root: &str| EntryPoint {
                 name: name.to_string(),
                 entry: entry.to_string(),
                 sync: Some(resource.clone()),
                 source_url: None,
+                source_root: source_root.to_string(),
             };
-            if resource.name() == "flux-system" && resource.namespace() == "flux-system" {
-                let entry =
-                    target.unwrap_or_else(|| paths::parent(paths::parent(path)).to_string());
+            if is_bootstrap {
+                let (entry, source_root) = match (&managing, &target) {
+                    (Some((entry, root)), _) => (entry.clone(), root.clone()),
+                    (None, Some(target)) => (target.clone(), String::new()),
+                    (None, None) => (
+                        paths::parent(paths::parent(path)).to_string(),
+                        String::new(),
+                    ),
+                };
                 let name = paths::file_name(&entry).to_string();
                 roots
                     .bootstrap
                     .entry(entry.clone())
-                    .or_insert_with(|| point(&name, &entry));
-            } else if let Some(entry) = target.filter(|t| !t.is_empty() && paths::contains(t, path))
+                    .or_insert_with(|| point(&name, &entry, &source_root));
+            } else if let Some((entry, source_root)) =
+                managing.filter(|(entry, _)| !entry.is_empty())
             {
                 let beside = sources.contains(&source_beside(path, resource));
                 let roots = if beside {
@@ -157,11 +191,38 @@ impl SyncRoots {
                 };
                 roots
                     .entry(entry.clone())
-                    .or_insert_with(|| point(resource.name(), &entry));
+                    .or_insert_with(|| point(resource.name(), &entry, &source_root));
             }
         }
         roots
     }
+}
+
+/// Where a sync defined in the file at `path` that builds `target` (its
+/// `spec.path`) starts, when its build holds its own file: (entry, source
+/// root). The source is this repository from its root; else, when `below`,
+/// for a fleet below the linted root, from the nearest folder above the file
+/// from which `target` leads back to it.
+fn managed_from(path: &str, target: &str, below: bool) -> Option<(String, String)> {
+    if paths::contains(target, path) {
+        return Some((target.to_string(), String::new()));
+    }
+    if !below {
+        return None;
+    }
+    let mut root = paths::parent(path);
+    while !root.is_empty() {
+        let entry = if target.is_empty() {
+            root.to_string()
+        } else {
+            format!("{root}/{target}")
+        };
+        if paths::contains(&entry, path) {
+            return Some((entry, root.to_string()));
+        }
+        root = paths::parent(root);
+    }
+    None
 }
 
 /// (folder, kind, namespace, name) of the source `sync` names, were it
@@ -207,6 +268,7 @@ fn flux_instances(
                 entry: entry.clone(),
                 sync: None,
                 source_url: sync.get("url").and_then(Node::as_str).map(str::to_string),
+                source_root: String::new(),
             };
             Some((entry, point))
         })
@@ -243,6 +305,7 @@ fn cluster_folders(
                 entry: dir.clone(),
                 sync: None,
                 source_url: None,
+                source_root: String::new(),
             };
             (dir, point)
         })
@@ -296,18 +359,13 @@ fn synced_dirs(documents: &[(String, Resource)]) -> impl Iterator<Item = String>
 /// defining a Flux object, else the first defining any Kubernetes object;
 /// `None` when there is none.
 pub(super) fn no_entry_point_anchor(resolver: &Resolver<'_>) -> Option<crate::source::Span> {
-    let documents = manifest_documents(resolver);
-    let is_object = |r: &Resource| !r.kind().is_empty() && !r.api_version().is_empty();
-    let is_flux = |r: &Resource| {
-        let group = r.group_version().0;
-        group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
-    };
-    let first = |keep: &dyn Fn(&Resource) -> bool| {
-        documents
-            .iter()
-            .filter(|(_, r)| keep(r))
+    let is_object =
+        |meta: ObjectMeta<'_>| !meta.kind().is_empty() && !meta.api_version().is_empty();
+    let first = |keep: &dyn Fn(ObjectMeta<'_>) -> bool| {
+        yaml_documents(resolver)
+            .filter(|(_, meta)| keep(*meta))
             .min_by(|(a, _), (b, _)| a.cmp(b))
-            .map(|(_, r)| r.node.headline())
+            .map(|(_, meta)| meta.0.headline())
     };
-    first(&|r| is_object(r) && is_flux(r)).or_else(|| first(&is_object))
+    first(&|meta| is_object(meta) && is_flux(meta)).or_else(|| first(&is_object))
 }

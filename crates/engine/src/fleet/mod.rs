@@ -45,6 +45,10 @@ pub struct Cluster {
     pub syncs: Vec<FollowedKustomization>,
     /// Every object applied to it, in the order its syncs place them.
     pub objects: Vec<Placed>,
+    /// The folder the cluster's source is this repository from: `""` for the
+    /// root, a subfolder for a fleet below the linted root. Its syncs' paths
+    /// are relative to it.
+    pub(crate) source_root: String,
     /// (kind, namespace, name) -> first index in `objects`.
     index: HashMap<(String, String, String), usize>,
 }
@@ -235,6 +239,7 @@ impl Builder<'_, '_> {
             entry,
             sync: sync_object,
             source_url,
+            source_root,
         } = point;
         if let Some(url) = &source_url {
             self.locality.learn_url(url);
@@ -244,6 +249,7 @@ impl Builder<'_, '_> {
             entry: entry.clone(),
             syncs: Vec::new(),
             objects: Vec::new(),
+            source_root,
             index: HashMap::new(),
         };
         let root_id = sync_object
@@ -263,6 +269,12 @@ impl Builder<'_, '_> {
             kube_config: None,
             missing_substitute_from: Vec::new(),
         });
+        if let Some(root) = &sync_object
+            && self.resolver.path_kind(&entry) != Kind::Dir
+        {
+            let finding = missing_path(root, &cluster.syncs[0].id);
+            self.findings.push(finding);
+        }
         let mut queue: VecDeque<Pending> = self
             .place_build(&mut cluster, 0, &entry, None, sync_object.as_ref())
             .into();
@@ -383,16 +395,11 @@ impl Builder<'_, '_> {
         }
         let path_node = spec.and_then(|s| s.get("path"));
         let path = path_node.and_then(Node::as_str).unwrap_or("");
-        let dir = secure_join(path);
+        let dir = under(&cluster.source_root, &secure_join(path));
         cluster.syncs[sync].path = dir.clone();
         if self.resolver.path_kind(&dir) != Kind::Dir {
-            let span = path_node.map_or_else(|| resource.node.headline(), |n| n.span);
-            self.findings.push(Finding::new(
-                RuleId::KustomizeMissingRef,
-                Severity::Error,
-                span,
-                format!("Flux Kustomization {} builds `{path}`, which does not exist (kustomization path not found)", cluster.syncs[sync].id),
-            ));
+            let finding = missing_path(&resource, &cluster.syncs[sync].id);
+            self.findings.push(finding);
             return None;
         }
         Some(self.place_build(cluster, sync, &dir, Some(&resource), Some(&resource)))
@@ -562,6 +569,32 @@ fn substitute_source<'a>(
             own.iter()
                 .find(|r| r.kind() == kind && r.namespace() == namespace && r.name() == name)
         })
+}
+
+/// `kustomize-missing-ref` for Flux Kustomization `ks` (`id`), whose
+/// `spec.path` is not a folder here.
+fn missing_path(ks: &Resource, id: &str) -> Finding {
+    let path_node = ks.node.get_path(&["spec", "path"]);
+    let path = path_node.and_then(Node::as_str).unwrap_or("");
+    let span = path_node.map_or_else(|| ks.node.headline(), |n| n.span);
+    Finding::new(
+        RuleId::KustomizeMissingRef,
+        Severity::Error,
+        span,
+        format!(
+            "Flux Kustomization {id} builds `{path}`, which does not exist (kustomization path not found)"
+        ),
+    )
+}
+
+/// `path` (root-relative to a source) as a path of this repository, whose
+/// folder `source_root` the source is.
+fn under(source_root: &str, path: &str) -> String {
+    match (source_root, path) {
+        ("", path) => path.to_string(),
+        (root, "") => root.to_string(),
+        (root, path) => format!("{root}/{path}"),
+    }
 }
 
 /// `spec.path` joined to the source root the way Flux does (SecureJoin: `..`
