@@ -13,7 +13,9 @@
 //!
 //! A root inside a base (a folder other kustomizations include) or a
 //! template is not a cluster's. A self-managing sync whose source is defined
-//! elsewhere is a root only when nothing else is found.
+//! elsewhere is a root only when nothing else is found. A bootstrap sync whose
+//! path leads back to its own file only from a folder below the linted root
+//! (a fleet below the root) makes that folder the cluster's source root.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -41,7 +43,8 @@ pub(super) struct EntryPoint {
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 const OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
 
-/// Every cluster entry point, sorted by entry directory.
+/// Every cluster entry point: the configured ones in the config's order, else
+/// the ones found, sorted by entry directory.
 pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<EntryPoint> {
     if !config.clusters.is_empty() {
         return config
@@ -87,8 +90,7 @@ pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<
     found.into_values().collect()
 }
 
-/// Every document of every YAML file read, with its file's path, and whether
-/// it is a Flux object.
+/// Every document of every YAML file read, with its file's path.
 fn yaml_documents<'r>(
     resolver: &'r Resolver<'_>,
 ) -> impl Iterator<Item = (&'r str, ObjectMeta<'r>)> + 'r {

@@ -222,7 +222,7 @@ struct Builder<'a, 'r> {
     locality: source::Locality,
     findings: Vec<Finding>,
     external: BTreeMap<String, Span>,
-    /// The kustomization files the clusters' builds read.
+    /// The inputs the clusters' builds read (`Build::inputs`).
     inputs: HashSet<FileId>,
 }
 
