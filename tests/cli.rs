@@ -387,3 +387,52 @@ fn config_errors_exit_with_2_and_a_location() {
         .code(2)
         .stderr(contains("fleet-lint: error: .fleet-lint.yaml:"));
 }
+
+/// A folder holding `Chart.yaml` is a Helm chart: its templates are Go
+/// templates (never parsed as YAML, so no `yaml-syntax`), its files are not
+/// manifests (so not `unreachable`), and the secret scan still reads them.
+#[test]
+fn helm_chart_folders_are_not_manifests_but_are_scanned_for_secrets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "clusters/dev/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+    );
+    write(
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(
+        "charts/web/values.yaml",
+        "image: web:1.0\ndb:\n  password: Sup3rS3cretPw!\n",
+    );
+    write(
+        "charts/web/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- with .Values.labels }}\n  labels: {{ toYaml . | nindent 4 }}\n{{- end }}\n",
+    );
+    let (_, report) = lint_json(root, &[]);
+    let found: Vec<(String, String, u64)> = common::rows(&report)
+        .into_iter()
+        .map(|(rule, path, line, message)| {
+            assert!(
+                message.starts_with("this document: `password`"),
+                "{message}"
+            );
+            (rule, path, line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "plaintext-secret".to_string(),
+            "charts/web/values.yaml".to_string(),
+            3
+        )]
+    );
+}

@@ -653,7 +653,11 @@ fn graph_and_init_read_the_config_they_are_given() {
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&init.stdout);
-    assert!(text.contains("only-prod"), "{text}");
+    // The configured clusters are kept, not commented out.
+    assert!(
+        text.contains("\nclusters:\n  - name: only-prod\n    path: fleet/prod\n"),
+        "{text}"
+    );
 }
 
 /// Shape 5: the sync's path leads back to its own file from `platform/gitops`,

@@ -10,13 +10,15 @@
 //! Kustomize and every rule read. Hidden files and folders (`.github`,
 //! `.archive`, `.sops.yaml`) and env files (`*.env`, `.env`) are committed
 //! too, and a credential in them leaks all the same, so they are listed apart,
-//! for `plaintext-secret` alone. Both lists are sorted by path, so everything
-//! downstream is independent of thread scheduling.
+//! for `plaintext-secret` alone, as are the files of Helm chart folders (a
+//! folder holding `Chart.yaml`: its templates are Go templates, its values are
+//! not manifests). Both lists are sorted by path, so everything downstream is
+//! independent of thread scheduling.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::relpath::{file_name, relative_path};
+use crate::relpath::{contains, file_name, parent, relative_path};
 use ignore::{WalkBuilder, WalkState};
 
 /// A manifest found by the walk.
@@ -94,11 +96,26 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     found.sort();
     found.dedup_by(|a, b| a.rel_path == b.rel_path);
-    let (manifests, secret_scan_only) = found.into_iter().partition(is_manifest);
+    let charts = chart_dirs(&found);
+    let (manifests, secret_scan_only) = found
+        .into_iter()
+        .partition(|file| is_manifest(file) && !charts.iter().any(|c| contains(c, &file.rel_path)));
     Ok(Discovery {
         manifests,
         secret_scan_only,
     })
+}
+
+/// The folders holding a `Chart.yaml`: Helm charts, whose `templates/` are Go
+/// templates, not YAML, and whose `values.yaml` is not a manifest. Their
+/// files are read by the secret scan only (a password in `values.yaml` leaks
+/// like any other).
+fn chart_dirs(found: &[Discovered]) -> Vec<String> {
+    found
+        .iter()
+        .filter(|f| file_name(&f.rel_path) == "Chart.yaml")
+        .map(|f| parent(&f.rel_path).to_string())
+        .collect()
 }
 
 /// A YAML file with no hidden file or folder on its path.

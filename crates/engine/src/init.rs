@@ -32,7 +32,7 @@ pub fn starter_config(fleet: &Fleet, config: &Config) -> Starter {
     let seen = tenants_seen(fleet);
     let mut text = String::new();
     header(&mut text);
-    clusters(&mut text, fleet);
+    clusters(&mut text, fleet, config);
     tenants(&mut text, &seen, config);
     rest(&mut text);
     Starter {
@@ -50,18 +50,26 @@ fn header(out: &mut String) {
     );
 }
 
-fn clusters(out: &mut String, fleet: &Fleet) {
+fn clusters(out: &mut String, fleet: &Fleet, config: &Config) {
     let found = &fleet.clusters;
-    let _ = writeln!(
-        out,
-        "\n# Clusters: fleet-lint found {} entry point{} by itself (from sync objects,\n# FluxInstances and clusters/*/; docs/fleet-model.md). List them only to pin\n# their names or paths:\n# clusters:",
-        found.len(),
-        if found.len() == 1 { "" } else { "s" }
-    );
+    // Clusters the config read names are kept as they are; found ones are
+    // only suggested (commented), since discovery finds them again.
+    let prefix = if config.clusters.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n# Clusters: fleet-lint found {} entry point{} by itself (from sync objects,\n# FluxInstances and clusters/*/; docs/fleet-model.md). List them only to pin\n# their names or paths:\n# clusters:",
+            found.len(),
+            if found.len() == 1 { "" } else { "s" }
+        );
+        "# "
+    } else {
+        out.push_str("\n# Clusters, as the config fleet-lint read names them:\nclusters:\n");
+        ""
+    };
     for cluster in found {
         let _ = writeln!(
             out,
-            "#   - name: {}\n#     path: {}",
+            "{prefix}  - name: {}\n{prefix}    path: {}",
             cluster.name,
             if cluster.entry.is_empty() {
                 "."

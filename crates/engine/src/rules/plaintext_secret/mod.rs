@@ -178,7 +178,12 @@ impl Scan<'_> {
         if is_provider {
             self.provider(root, name);
         }
-        let owner = format!("{kind} {name}");
+        // YAML that is not an object (Helm values, a tool's config) is named as a document.
+        let owner = if kind.is_empty() {
+            "this document".to_string()
+        } else {
+            format!("{kind} {name}")
+        };
         for entry in root.as_map().unwrap_or_default() {
             // The sops block holds encrypted key material by design; Provider addresses were judged above.
             let key = entry.key.as_str().unwrap_or("");
