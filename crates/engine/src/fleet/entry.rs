@@ -116,8 +116,8 @@ fn is_flux(meta: ObjectMeta<'_>) -> bool {
     group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
 }
 
-/// The Flux objects of every YAML file read (copied: the model reads the
-/// files on while it looks at them), with their file's path.
+/// The Flux objects of every YAML file read, with their file's path (copied,
+/// since the model goes on reading files while it uses them).
 fn flux_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
     yaml_documents(resolver)
         .filter(|(_, meta)| is_flux(*meta))
