@@ -271,11 +271,7 @@ fn files_over_the_size_limit_are_skipped_with_a_warning() {
 fn discovery_honours_gitignore_hidden_dirs_and_manifest_names() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let write = |rel: &str, text: &str| {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| common::write_file(root, rel, text);
     write(".gitignore", "build/\n");
     write("build/out.yaml", "a: [\n");
     write(".github/workflows/ci.yaml", "a: [\n");
@@ -395,11 +391,7 @@ fn config_errors_exit_with_2_and_a_location() {
 fn helm_chart_folders_are_not_manifests_but_are_scanned_for_secrets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let write = |rel: &str, text: &str| {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| common::write_file(root, rel, text);
     write(
         "clusters/dev/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",

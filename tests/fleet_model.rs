@@ -52,6 +52,16 @@ fn at<'a>(
         .unwrap_or_default()
 }
 
+/// The paths of the model's unreachable files.
+fn unreachable_paths(model: &Model) -> Vec<&str> {
+    model
+        .fleet
+        .unreachable
+        .iter()
+        .map(|file| &*model.loaded.store.get(*file).path)
+        .collect()
+}
+
 fn cluster_names(fleet: &Fleet) -> Vec<&str> {
     fleet.clusters.iter().map(|c| c.name.as_str()).collect()
 }
@@ -383,11 +393,7 @@ fn missing_flux_paths_and_flux_cycles_are_findings() {
 #[test]
 fn a_component_that_a_cluster_uses_is_reachable() {
     let fleet = tempfile::tempdir().expect("tempdir");
-    let write = |path: &str, text: &str| {
-        let path = fleet.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| common::write_file(fleet.path(), rel, text);
     write(
         "clusters/dev/flux-system/gotk-sync.yaml",
         "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec: {url: https://github.com/example/fleet, ref: {branch: main}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  path: ./clusters/dev\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
@@ -413,13 +419,7 @@ fn a_component_that_a_cluster_uses_is_reachable() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n",
     );
     let model = model(&LintOptions::new(fleet.path())).expect("the model builds");
-    let unreachable: Vec<&str> = model
-        .fleet
-        .unreachable
-        .iter()
-        .map(|file| &*model.loaded.store.get(*file).path)
-        .collect();
-    assert_eq!(unreachable, Vec::<&str>::new());
+    assert_eq!(unreachable_paths(&model), Vec::<&str>::new());
     assert_eq!(cluster_names(&model.fleet), ["dev"]);
 }
 
@@ -588,11 +588,7 @@ fn no_cluster_found_is_a_warning_not_a_clean_run() {
 #[test]
 fn non_manifest_yaml_and_kustomize_inputs_are_not_unreachable() {
     let fleet = tempfile::tempdir().expect("tempdir");
-    let write = |path: &str, text: &str| {
-        let path = fleet.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| common::write_file(fleet.path(), rel, text);
     write(
         "Taskfile.yml",
         "version: \"3\"\ntasks:\n  lint: {cmds: [fleet-lint .]}\n",
@@ -614,13 +610,7 @@ fn non_manifest_yaml_and_kustomize_inputs_are_not_unreachable() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: shop}\n",
     );
     let model = model(&LintOptions::new(fleet.path())).expect("the model builds");
-    let unreachable: Vec<&str> = model
-        .fleet
-        .unreachable
-        .iter()
-        .map(|file| &*model.loaded.store.get(*file).path)
-        .collect();
-    assert_eq!(unreachable, ["archive/old.yaml"]);
+    assert_eq!(unreachable_paths(&model), ["archive/old.yaml"]);
 }
 
 /// `graph` and `init` take `--config` and `--jobs` as the lint does.

@@ -168,6 +168,13 @@ pub fn scratch_copy(name: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Writes `text` at `rel` under `root`, making its folders.
+pub fn write_file(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
 /// Replaces the first `old` in the file at `path` by `new`.
 pub fn edit(path: &Path, old: &str, new: &str) {
     let text = std::fs::read_to_string(path).expect("readable");
