@@ -129,7 +129,10 @@ fn layout_1_example_fleet() {
 fn layout_2_cluster_dirs_with_a_remote_cluster() {
     let run = run("layout-2-cluster-dirs");
     assert_clean("layout-2-cluster-dirs");
-    assert_eq!(cluster_names(&run.fleet), ["mgmt"]);
+    assert_eq!(
+        cluster_names(&run.fleet),
+        ["mgmt", "flux-system/edge-kubeconfig"]
+    );
     let map = placements(&run.fleet);
     assert_eq!(
         at(&map, "mgmt", "prod-alpha"),
@@ -145,8 +148,10 @@ fn layout_2_cluster_dirs_with_a_remote_cluster() {
             "Kustomization flux-system/beta"
         ]
     );
+    // The edge tenant lands on the remote cluster, not on the hub.
+    assert_eq!(at(&map, "mgmt", "edge-gamma"), Vec::<&str>::new());
     assert_eq!(
-        at(&map, "mgmt", "edge-gamma"),
+        at(&map, "flux-system/edge-kubeconfig", "edge-gamma"),
         [
             "HelmRelease edge-gamma/gamma-api",
             "Kustomization flux-system/gamma"
@@ -157,7 +162,10 @@ fn layout_2_cluster_dirs_with_a_remote_cluster() {
         .iter()
         .find(|s| s.id == "flux-system/edge-tenants")
         .expect("edge sync");
-    assert_eq!(edge.kube_config.as_deref(), Some("edge-kubeconfig"));
+    assert_eq!(
+        edge.kube_config.as_deref(),
+        Some("Secret flux-system/edge-kubeconfig")
+    );
     let tenants = run.fleet.clusters[0]
         .syncs
         .iter()
@@ -326,6 +334,31 @@ fn graph_text_and_json_agree() {
     assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph fleet {"));
 }
 
+/// The clusters the model finds on each corpus, with no configuration: the
+/// model table of the fleet issue (each row explained in `tests/corpora.rs`
+/// and the issue notes); the other figures are printed.
+const CORPUS_CLUSTERS: &[(&str, &[&str])] = &[
+    (
+        "controlplaneio-fluxcd__d1-fleet",
+        &["prod-eu", "prod-us", "staging"],
+    ),
+    ("controlplaneio-fluxcd__d2-apps", &[]),
+    (
+        "controlplaneio-fluxcd__d2-fleet",
+        &["prod-eu", "prod-us", "staging", "update"],
+    ),
+    ("controlplaneio-fluxcd__d2-infra", &[]),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        &["production", "staging"],
+    ),
+    ("fluxcd__flux2-multi-tenancy", &["production", "staging"]),
+    ("k8s-at-home__flux-cluster-template", &[]),
+    ("toboshii__home-ops", &["flux-cluster"]),
+    ("vterdunov__frs-k8s-fleet", &["non-prod", "prod"]),
+    ("xunholy__k8s-gitops", &["cluster-00"]),
+];
+
 #[test]
 fn corpora_model_figures() {
     let Some(corpora) = shared("corpora") else {
@@ -334,7 +367,12 @@ fn corpora_model_figures() {
     for (name, dir) in subdirs(&corpora) {
         let model = model(&LintOptions::new(&dir)).expect("the model builds");
         let fleet = &model.fleet;
-        let syncs: usize = fleet.clusters.iter().map(|c| c.syncs.len() - 1).sum();
+        let syncs: usize = fleet
+            .clusters
+            .iter()
+            .flat_map(|c| &c.syncs)
+            .filter(|s| s.parent.is_some())
+            .count();
         let objects: usize = fleet.clusters.iter().map(|c| c.objects.len()).sum();
         say(&format!(
             "{name}: {} clusters ({}), {syncs} Flux Kustomizations followed, {objects} objects reached, {} unreachable files, {} external sources",
@@ -343,6 +381,9 @@ fn corpora_model_figures() {
             fleet.unreachable.len(),
             fleet.external_sources.len()
         ));
+        if let Some((_, expected)) = CORPUS_CLUSTERS.iter().find(|(c, _)| *c == name) {
+            assert_eq!(cluster_names(fleet), *expected, "{name}");
+        }
     }
 }
 
@@ -523,24 +564,27 @@ fn a_template_folder_is_not_a_cluster() {
     );
 }
 
-/// Shape 6: FluxInstances start the clusters; no `clusters/` folder, no
-/// `flux-system` Kustomization in any file.
-#[test]
-fn flux_instances_are_entry_points() {
-    let model = run("entry-points/flux-operator");
+/// The clusters of both Flux Operator fixtures: `prod` and `staging`, each
+/// from its instance's sync (`flux-system/flux-system`), each following `apps`.
+fn operator_fleet_shape() -> Vec<ClusterShape<'static>> {
     let sync = |path: &'static str| {
         vec![
             ("flux-system/flux-system", path),
             ("flux-system/apps", "apps"),
         ]
     };
-    assert_eq!(
-        clusters_and_syncs(&model.fleet),
-        [
-            ("prod", "fleet/prod", sync("fleet/prod")),
-            ("staging", "fleet/staging", sync("fleet/staging")),
-        ]
-    );
+    vec![
+        ("prod", "fleet/prod", sync("fleet/prod")),
+        ("staging", "fleet/staging", sync("fleet/staging")),
+    ]
+}
+
+/// Shape 6: FluxInstances start the clusters; no `clusters/` folder, no
+/// `flux-system` Kustomization in any file.
+#[test]
+fn flux_instances_are_entry_points() {
+    let model = run("entry-points/flux-operator");
+    assert_eq!(clusters_and_syncs(&model.fleet), operator_fleet_shape());
     assert_eq!(finding_places("entry-points/flux-operator"), []);
 }
 
@@ -706,6 +750,182 @@ fn a_root_sync_whose_path_exists_nowhere_is_reported() {
             "platform/gitops/clusters/mgmt/flux-system/gotk-sync.yaml".to_string(),
             19,
             "Flux Kustomization flux-system/flux-system builds `./clusters/${CLUSTER_NAME}`, which does not exist (kustomization path not found)".to_string()
+        )]
+    );
+}
+
+/// Shape 4: a hub applies the spokes' folders to remote clusters through
+/// `spec.kubeConfig`. The hub is a cluster; each kubeconfig reference is a
+/// remote cluster, on which the spokes' objects land with the hub's
+/// Kustomizations' target namespace and substitutions.
+#[test]
+fn a_hub_applies_its_spokes_to_remote_clusters() {
+    let model = run("entry-points/hub-and-spokes");
+    let hub_syncs = ["flux-system", "production-tenants", "production-apps"]
+        .iter()
+        .chain(&["staging-tenants", "staging-apps"])
+        .map(|name| format!("flux-system/{name}"))
+        .collect::<Vec<_>>();
+    let shapes = clusters_and_syncs(&model.fleet);
+    assert_eq!(shapes[0].0, "hub");
+    assert_eq!(
+        shapes[0].2.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        hub_syncs
+    );
+    let described: Vec<String> = shapes[1..]
+        .iter()
+        .map(|(name, entry, syncs)| {
+            let syncs: Vec<String> = syncs.iter().map(|(id, p)| format!("{id} -> {p}")).collect();
+            format!("{name} ({entry}): {}", syncs.join(", "))
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "flux-system/production-kubeconfig (clusters/production): flux-system/production-tenants -> clusters/production, flux-system/production-apps -> deploy/podinfo",
+            "flux-system/staging-kubeconfig (clusters/staging): flux-system/staging-tenants -> clusters/staging, flux-system/staging-apps -> deploy/podinfo",
+        ]
+    );
+    // The hub holds the Kustomizations, not what they build.
+    let hub = &model.fleet.clusters[0];
+    assert!(hub.find("HelmRelease", "team-a", "podinfo").is_none());
+    for (cluster, env) in model.fleet.clusters[1..]
+        .iter()
+        .zip(["production", "staging"])
+    {
+        let remote = cluster.remote.as_ref().expect("a remote cluster");
+        assert_eq!(
+            (remote.hub.as_str(), remote.kube_config.as_str()),
+            (
+                "hub",
+                format!("Secret flux-system/{env}-kubeconfig").as_str()
+            )
+        );
+        let info = cluster
+            .find("ConfigMap", "podinfo", "cluster-info")
+            .expect("in the target namespace");
+        let value = info.resource.node.get_path(&["data", "cluster"]);
+        assert_eq!(value.and_then(|v| v.as_str()), Some(env));
+        let release = cluster.find("HelmRelease", "team-a", "podinfo");
+        assert_eq!(
+            release.map(|p| p.owner.tenant()),
+            Some(Some("team-a")),
+            "{env}"
+        );
+    }
+    assert!(model.fleet.unreachable.is_empty());
+    assert_eq!(finding_places("entry-points/hub-and-spokes"), []);
+    // `init` suggests the hub only: a remote cluster is not an entry point.
+    let init = fleet_lint()
+        .args(["init", "--stdout"])
+        .arg(fixture("entry-points/hub-and-spokes"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&init.stdout);
+    assert!(
+        text.contains("# clusters:\n#   - name: hub\n#     path: hub\n\n"),
+        "{text}"
+    );
+}
+
+/// The Alert that sees a remote object's events is one on the cluster where
+/// they are emitted: the finding names the remote cluster and the hub.
+#[test]
+fn an_alert_must_land_where_a_remote_objects_events_are_emitted() {
+    let fleet = common::scratch_copy("entry-points/hub-and-spokes");
+    common::edit(
+        &fleet.path().join("clusters/staging/kustomization.yaml"),
+        "  - ../../infrastructure/notifications\n",
+        "",
+    );
+    let run = lint(&LintOptions::new(fleet.path())).expect("lint runs");
+    let found: Vec<(String, String, u32, Vec<String>)> = run
+        .findings
+        .iter()
+        .map(|f| {
+            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+            let related = f
+                .related()
+                .map(|(_, message)| message.into_owned())
+                .collect();
+            (
+                f.rule.to_string(),
+                place.path.to_string(),
+                place.line,
+                related,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "tenant-alert-coverage".to_string(),
+            "tenants/team-a/podinfo.yaml".to_string(),
+            11,
+            vec!["lands on remote cluster flux-system/staging-kubeconfig (which cluster hub applies to through Secret flux-system/staging-kubeconfig) through Kustomization flux-system/staging-tenants; there it is watched by no Alert".to_string()]
+        )]
+    );
+}
+
+/// Shape 6, installed with the flux-instance chart: the `instance` values,
+/// inline in the HelmRelease or in the values file its ConfigMap is made from,
+/// start the clusters; their `cluster` settings are read, and the OCI source
+/// the staging instance makes is this repository.
+#[test]
+fn flux_instance_chart_values_are_entry_points() {
+    let model = run("entry-points/flux-instance-chart");
+    assert_eq!(clusters_and_syncs(&model.fleet), operator_fleet_shape());
+    let settings: Vec<(bool, &str, bool, &str)> = model
+        .fleet
+        .clusters
+        .iter()
+        .map(|c| {
+            let operator = c.operator.as_ref().expect("started by an instance");
+            (
+                operator.multitenant,
+                operator.tenant_default_service_account.as_str(),
+                operator.network_policy,
+                operator.source.0.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            (true, "flux-tenant", false, "GitRepository"),
+            (false, "default", true, "OCIRepository"),
+        ]
+    );
+    assert!(model.fleet.external_sources.is_empty());
+    assert_eq!(finding_places("entry-points/flux-instance-chart"), []);
+}
+
+/// A Flux Operator fleet whose FluxInstance syncs a path that is not here
+/// (another repository's) has no cluster here: one `no-entry-point`, at the
+/// FluxInstance.
+#[test]
+fn a_flux_instance_that_syncs_elsewhere_is_no_entry_point() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    common::write_file(
+        fleet.path(),
+        "bootstrap/flux-instance.yaml",
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  sync:\n    kind: GitRepository\n    url: https://github.com/example/other-fleet\n    ref: refs/heads/main\n    path: clusters/prod\n",
+    );
+    let run = lint(&LintOptions::new(fleet.path())).expect("lint runs");
+    let found: Vec<(String, String, u32)> = run
+        .findings
+        .iter()
+        .map(|f| {
+            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+            (f.rule.to_string(), place.path.to_string(), place.line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "no-entry-point".to_string(),
+            "bootstrap/flux-instance.yaml".to_string(),
+            2
         )]
     );
 }

@@ -56,7 +56,7 @@ fn typical_mistakes_are_reported_at_their_line_with_a_clear_message() {
         (
             "alert.yaml",
             11,
-            "`spec.eventSources[0].kind` must be one of its 12 accepted values, got `Helmrelease` (did you mean `HelmRelease`?)",
+            "`spec.eventSources[0].kind` must be one of its 15 accepted values, got `Helmrelease` (did you mean `HelmRelease`?)",
         ),
         ("alert.yaml", 13, "`spec.eventSources[1].kind` is required"),
         (

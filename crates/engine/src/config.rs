@@ -186,13 +186,15 @@ impl Config {
     }
 
     /// The folder right under the tenant root that holds `path` (`team-a` for
-    /// `tenants/team-a/base/app.yaml`), when `path` is under a tenant root.
+    /// `tenants/team-a/base/app.yaml`), when `path` is in one. A file right
+    /// under the root (`tenants/apps.yaml`, often the platform's objects that
+    /// make the tenants) is in no tenant's folder.
     pub(crate) fn tenant_folder<'p>(&self, path: &'p str) -> Option<&'p str> {
         let root = self
             .roots()
             .find(|r| crate::kustomize::paths::contains(r, path))?;
         let rest = path.get(root.len()..).unwrap_or("").trim_start_matches('/');
-        Some(rest.split('/').next().unwrap_or(""))
+        rest.split_once('/').map(|(folder, _)| folder)
     }
 
     /// Whether `path` is under one of the `rules.paths` directories.
@@ -495,6 +497,7 @@ mod tests {
             Some("infra")
         );
         assert_eq!(config.tenant_folder("apps/x.yaml"), None);
+        assert_eq!(config.tenant_folder("teams/apps.yaml"), None);
         assert!(config.tenants[0].privileged && config.tenants[0].owns_namespace("infra-db"));
         assert!(config.tenants[0].owns_path("teams/infra/base/x.yaml"));
     }

@@ -51,7 +51,13 @@ fn header(out: &mut String) {
 }
 
 fn clusters(out: &mut String, fleet: &Fleet, config: &Config) {
-    let found = &fleet.clusters;
+    // Remote clusters are not entry points: the hubs that reach them are,
+    // and listing one would build it without its hub's fields.
+    let found: Vec<_> = fleet
+        .clusters
+        .iter()
+        .filter(|c| c.remote.is_none())
+        .collect();
     // Clusters the config read names are kept as they are; found ones are
     // only suggested (commented), since discovery finds them again.
     let prefix = if config.clusters.is_empty() {

@@ -5,7 +5,9 @@
 //! - a bootstrap sync: the Flux Kustomization `flux-system/flux-system`;
 //! - a self-managing sync of any name: a Flux Kustomization whose `spec.path`
 //!   holds its own file and whose source is defined in its own folder;
-//! - a Flux Operator `FluxInstance` with `spec.sync.path`;
+//! - a Flux Operator instance with `spec.sync.path`: a `FluxInstance`, or
+//!   the `instance` values of the flux-instance chart (inline in a
+//!   HelmRelease, one a ResourceSet makes, or a values file);
 //! - a folder right under `clusters/` that no root above is in or holds, that
 //!   no kustomization includes and no Flux Kustomization syncs (a shared base,
 //!   a hub's spoke: content, not a cluster of its own) and that is not a
@@ -33,9 +35,9 @@ pub(super) struct EntryPoint {
     pub(super) entry: String,
     /// The root sync object, when a file defines it.
     pub(super) sync: Option<Resource>,
-    /// The URL the root sync reads, when known without the sync object (a
-    /// `FluxInstance`'s `spec.sync.url`): this repository.
-    pub(super) source_url: Option<String>,
+    /// For a Flux Operator instance: the sync it makes, and its cluster
+    /// settings.
+    pub(super) operator: Option<super::Operator>,
     /// The folder the root sync's source is (`""`: the linted root).
     pub(super) source_root: String,
 }
@@ -54,7 +56,7 @@ pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<
                 name: c.name.clone(),
                 entry: secure_join(&c.path),
                 sync: None,
-                source_url: None,
+                operator: None,
                 source_root: String::new(),
             })
             .collect();
@@ -165,7 +167,7 @@ impl SyncRoots {
                 name: name.to_string(),
                 entry: entry.to_string(),
                 sync: Some(resource.clone()),
-                source_url: None,
+                operator: None,
                 source_root: source_root.to_string(),
             };
             if is_bootstrap {
@@ -243,36 +245,128 @@ fn source_beside<'a>(path: &'a str, sync: &'a Resource) -> (&'a str, &'a str, &'
     )
 }
 
-/// The roots the Flux Operator makes: a `FluxInstance` syncs `spec.sync.path`
-/// of `spec.sync.url` (a `flux-system` GitRepository or OCIRepository and
-/// Kustomization in its namespace). One whose path is not a folder here
-/// syncs another repository.
+/// The roots the Flux Operator makes: an instance syncs `spec.sync.path` of
+/// `spec.sync.url` (a source and a Kustomization named `spec.sync.name`, by
+/// default the instance's namespace). The path is read from the root, or,
+/// when it leads back to the instance's own file only from a folder below,
+/// from that folder (an artifact built from a subfolder); one whose path is
+/// a folder neither way syncs another repository.
 fn flux_instances(
     resolver: &mut Resolver<'_>,
     documents: &[(String, Resource)],
 ) -> Vec<(String, EntryPoint)> {
-    documents
-        .iter()
-        .filter(|(_, r)| r.kind() == "FluxInstance" && r.group_version().0 == OPERATOR_GROUP)
-        .filter_map(|(_, instance)| {
-            let sync = instance.node.get_path(&["spec", "sync"])?;
-            let entry = secure_join(sync.get("path").and_then(Node::as_str)?);
+    let mut specs = instance_specs(documents);
+    specs.extend(instance_values_files(resolver));
+    specs
+        .into_iter()
+        .filter_map(|found| {
+            let sync = found.spec.get("sync")?;
+            let target = secure_join(sync.get("path").and_then(Node::as_str)?);
+            let (entry, source_root) =
+                managed_from(&found.path, &target, true).unwrap_or((target.clone(), String::new()));
             if resolver.path_kind(&entry) != Kind::Dir {
                 return None;
             }
-            let name = if entry.is_empty() {
-                instance.name().to_string()
-            } else {
-                paths::file_name(&entry).to_string()
+            let name = match paths::file_name(&entry) {
+                "" => found.name.clone(),
+                folder => folder.to_string(),
             };
+            let operator = super::Operator::of(&found.spec, &found.namespace);
             let point = EntryPoint {
                 name,
                 entry: entry.clone(),
                 sync: None,
-                source_url: sync.get("url").and_then(Node::as_str).map(str::to_string),
-                source_root: String::new(),
+                operator: Some(operator),
+                source_root,
             };
             Some((entry, point))
+        })
+        .collect()
+}
+
+/// A Flux Operator instance's spec (`FluxInstance.spec`, or the flux-instance
+/// chart's `instance` values), with the file it is written in.
+struct InstanceSpec {
+    path: String,
+    /// The instance's name (its HelmRelease's, for chart values).
+    name: String,
+    /// The namespace the instance runs in.
+    namespace: String,
+    spec: Node,
+}
+
+/// The instance specs of FluxInstances, and of HelmReleases (also those a
+/// ResourceSet makes) with flux-instance chart values.
+fn instance_specs(documents: &[(String, Resource)]) -> Vec<InstanceSpec> {
+    let mut out = Vec::new();
+    for (path, resource) in documents {
+        let found = |spec: &Node, namespace: &str| InstanceSpec {
+            path: path.clone(),
+            name: resource.name().to_string(),
+            namespace: namespace.to_string(),
+            spec: spec.clone(),
+        };
+        let group = resource.group_version().0;
+        match resource.kind() {
+            "FluxInstance" if group == OPERATOR_GROUP => {
+                if let Some(spec) = resource.node.get("spec") {
+                    out.push(found(spec, resource.namespace()));
+                }
+            }
+            "HelmRelease" => out.extend(
+                chart_instance_values(&resource.node).map(|spec| found(spec, resource.namespace())),
+            ),
+            "ResourceSet" if group == OPERATOR_GROUP => {
+                let made = resource
+                    .node
+                    .get_path(&["spec", "resources"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default();
+                for object in made {
+                    if let Some(spec) = chart_instance_values(object) {
+                        let meta = ObjectMeta(object);
+                        let namespace = Some(meta.namespace())
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or(resource.namespace());
+                        out.push(found(spec, namespace));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `spec.values.instance` of a HelmRelease `object`, when it is the
+/// flux-instance chart's (an `instance.sync` with a path).
+fn chart_instance_values(object: &Node) -> Option<&Node> {
+    let meta = ObjectMeta(object);
+    if meta.kind() != "HelmRelease" || !meta.api_version().starts_with("helm.toolkit.fluxcd.io/") {
+        return None;
+    }
+    let instance = object.get_path(&["spec", "values", "instance"])?;
+    instance.get_path(&["sync", "path"]).map(|_| instance)
+}
+
+/// The flux-instance chart's values files: YAML documents that are not
+/// objects, whose `instance.sync` names a kind, URL and path (the chart's
+/// values shape; the HelmRelease reads them through a generated ConfigMap).
+fn instance_values_files(resolver: &Resolver<'_>) -> Vec<InstanceSpec> {
+    yaml_documents(resolver)
+        .filter(|(_, meta)| meta.kind().is_empty() && meta.api_version().is_empty())
+        .filter_map(|(path, meta)| {
+            let instance = meta.0.get("instance")?;
+            let sync = instance.get("sync")?;
+            ["kind", "url", "path"]
+                .iter()
+                .all(|key| sync.get(key).and_then(Node::as_str).is_some())
+                .then(|| InstanceSpec {
+                    path: path.to_string(),
+                    name: "flux".to_string(),
+                    namespace: "flux-system".to_string(),
+                    spec: instance.clone(),
+                })
         })
         .collect()
 }
@@ -306,7 +400,7 @@ fn cluster_folders(
                 name,
                 entry: dir.clone(),
                 sync: None,
-                source_url: None,
+                operator: None,
                 source_root: String::new(),
             };
             (dir, point)

@@ -49,8 +49,78 @@ pub struct Cluster {
     /// root, a subfolder for a fleet below the linted root. Its syncs' paths
     /// are relative to it.
     pub(crate) source_root: String,
+    /// For a cluster reached from another through `spec.kubeConfig`: which,
+    /// and how.
+    pub remote: Option<Remote>,
+    /// For a cluster a Flux Operator instance starts: its sync and settings.
+    pub operator: Option<Operator>,
     /// (kind, namespace, name) -> first index in `objects`.
     index: HashMap<(String, String, String), usize>,
+}
+
+/// A cluster that another one's controllers apply to through `spec.kubeConfig`
+/// (a hub's spoke). Its root syncs are the hub's Kustomizations that name it.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    /// The cluster whose Kustomizations apply to this one, and on which they
+    /// live (and emit their events).
+    pub hub: String,
+    /// `Secret namespace/name` or `ConfigMap namespace/name`: the kubeconfig
+    /// reference, Flux's only name for the cluster.
+    pub kube_config: String,
+}
+
+/// What a Flux Operator instance (`FluxInstance`, or the flux-instance
+/// chart's values) sets up on its cluster.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The source it makes for `spec.sync`: (kind, namespace, name); its
+    /// Kustomization has the same namespace and name.
+    pub source: (String, String, String),
+    /// `spec.sync.url`: this repository.
+    pub url: Option<String>,
+    /// `spec.cluster.multitenant` (default false): the multi-tenancy lockdown.
+    pub multitenant: bool,
+    /// `spec.cluster.tenantDefaultServiceAccount` (default `default`): the
+    /// identity tenant objects without `serviceAccountName` get when
+    /// `multitenant` is on.
+    pub tenant_default_service_account: String,
+    /// `spec.cluster.networkPolicy` (default true): the controllers' network
+    /// policies.
+    pub network_policy: bool,
+}
+
+impl Operator {
+    /// The settings of an instance `spec` running in `namespace`.
+    pub(crate) fn of(spec: &Node, namespace: &str) -> Operator {
+        let text = |path: &[&str]| spec.get_path(path).and_then(Node::as_str);
+        let flag = |key: &str, default: bool| match text(&["cluster", key]) {
+            Some("true") => true,
+            Some("false") => false,
+            _ => default,
+        };
+        let name = text(&["sync", "name"]).unwrap_or(namespace);
+        Operator {
+            source: (
+                text(&["sync", "kind"])
+                    .unwrap_or("GitRepository")
+                    .to_string(),
+                namespace.to_string(),
+                name.to_string(),
+            ),
+            url: text(&["sync", "url"]).map(str::to_string),
+            multitenant: flag("multitenant", false),
+            tenant_default_service_account: text(&["cluster", "tenantDefaultServiceAccount"])
+                .unwrap_or("default")
+                .to_string(),
+            network_policy: flag("networkPolicy", true),
+        }
+    }
+
+    /// `namespace/name` of the Kustomization it makes.
+    fn sync_id(&self) -> String {
+        format!("{}/{}", self.source.1, self.source.2)
+    }
 }
 
 /// A Flux Kustomization as followed on one cluster.
@@ -73,9 +143,13 @@ pub struct FollowedKustomization {
     pub complete: bool,
     /// `${VAR}`s without default that its variables do not define.
     pub unresolved: Vec<Unresolved>,
-    /// The Secret or ConfigMap named by `spec.kubeConfig`: the build is applied
-    /// to that remote cluster, not to this one.
+    /// `Secret namespace/name` or `ConfigMap namespace/name`, from
+    /// `spec.kubeConfig`: the build is applied to that remote cluster (a
+    /// [`Cluster`] of its own, see [`Cluster::remote`]), not to this one.
     pub kube_config: Option<String>,
+    /// On a remote cluster, for a root sync: the Kustomization object, which
+    /// lives on the hub (`object` is `None`: no object of this cluster).
+    pub(crate) on_hub: Option<Resource>,
     /// Non-optional `substituteFrom` objects the fleet does not define (made out
     /// of band?): `Kind name`.
     pub(crate) missing_substitute_from: Vec<String>,
@@ -90,6 +164,25 @@ pub struct Placed {
     pub sync: usize,
     /// Who owns it.
     pub owner: Owner,
+}
+
+impl FollowedKustomization {
+    /// The Kustomization object that defines this sync: on `cluster`, or on
+    /// the hub for a remote cluster's root sync.
+    pub(crate) fn definition<'c>(&'c self, cluster: &'c Cluster) -> Option<&'c Resource> {
+        self.object
+            .map(|o| &cluster.objects[o].resource)
+            .or(self.on_hub.as_ref())
+    }
+
+    /// The name of the cluster its Kustomization object lives on (and emits
+    /// its events on): the hub for a remote cluster's root sync.
+    pub(crate) fn lives_on<'c>(&self, cluster: &'c Cluster) -> &'c str {
+        match (&self.on_hub, &cluster.remote) {
+            (Some(_), Some(remote)) => &remote.hub,
+            _ => &cluster.name,
+        }
+    }
 }
 
 impl Placed {
@@ -178,11 +271,25 @@ pub(crate) fn build_fleet(
         findings: Vec::new(),
         external: BTreeMap::new(),
         inputs: HashSet::new(),
+        remote_syncs: Vec::new(),
     };
-    let clusters: Vec<Cluster> = entry::entry_points(builder.resolver, config)
+    let mut points = entry::entry_points(builder.resolver, config);
+    let names = unique_names(points.iter().map(|p| (p.name.clone(), p.entry.clone())));
+    for (point, name) in points.iter_mut().zip(names) {
+        point.name = name;
+    }
+    let mut clusters: Vec<Cluster> = points
         .into_iter()
         .map(|point| builder.cluster(point))
         .collect();
+    builder.remote_clusters(&mut clusters);
+    let names = unique_names(clusters.iter().map(|c| {
+        let qualified = c.remote.as_ref().map(|r| format!("{}/{}", r.hub, c.name));
+        (c.name.clone(), qualified.unwrap_or_else(|| c.name.clone()))
+    }));
+    for (cluster, name) in clusters.iter_mut().zip(names) {
+        cluster.name = name;
+    }
     let unreachable = if clusters.is_empty() {
         Vec::new()
     } else {
@@ -224,6 +331,9 @@ struct Builder<'a, 'r> {
     external: BTreeMap<String, Span>,
     /// The inputs the clusters' builds read (`Build::inputs`).
     inputs: HashSet<FileId>,
+    /// Kustomizations with `spec.kubeConfig` met on the clusters built so
+    /// far, whose builds land on remote clusters still to build.
+    remote_syncs: Vec<RemoteSync>,
 }
 
 /// A Flux Kustomization waiting to be followed.
@@ -232,16 +342,45 @@ struct Pending {
     object: usize,
 }
 
+/// A hub's Kustomization whose build is applied to a remote cluster, read
+/// on the hub: its fields, and the variables the hub gives it.
+struct RemoteSync {
+    hub: String,
+    kube_config: String,
+    source_root: String,
+    ks: Resource,
+    id: String,
+    dir: String,
+    owner: Owner,
+    depends_on: Vec<String>,
+    variables: Option<BTreeMap<String, String>>,
+    missing_substitute_from: Vec<String>,
+}
+
+/// Where the `postBuild` variables of a build come from.
+enum Variables<'a> {
+    /// None: the root of a configured or folder-found cluster.
+    None,
+    /// Those of this Flux Kustomization, read on the cluster the build lands
+    /// on (or in the build itself).
+    Of(&'a Resource),
+    /// Read already, on the hub, for a remote cluster's build.
+    Read {
+        vars: Option<BTreeMap<String, String>>,
+        missing: Vec<String>,
+    },
+}
+
 impl Builder<'_, '_> {
     fn cluster(&mut self, point: entry::EntryPoint) -> Cluster {
         let entry::EntryPoint {
             name,
             entry,
             sync: sync_object,
-            source_url,
+            operator,
             source_root,
         } = point;
-        if let Some(url) = &source_url {
+        if let Some(url) = operator.as_ref().and_then(|o| o.url.as_deref()) {
             self.locality.learn_url(url);
         }
         let mut cluster = Cluster {
@@ -250,13 +389,15 @@ impl Builder<'_, '_> {
             syncs: Vec::new(),
             objects: Vec::new(),
             source_root,
+            remote: None,
             index: HashMap::new(),
+            operator,
         };
-        let root_id = sync_object
-            .as_ref()
-            .map_or("flux-system/flux-system".to_string(), |r| {
-                format!("{}/{}", r.namespace(), r.name())
-            });
+        let root_id = match (&sync_object, &cluster.operator) {
+            (Some(r), _) => format!("{}/{}", r.namespace(), r.name()),
+            (None, Some(operator)) => operator.sync_id(),
+            (None, None) => "flux-system/flux-system".to_string(),
+        };
         cluster.syncs.push(FollowedKustomization {
             id: root_id,
             path: entry.clone(),
@@ -267,6 +408,7 @@ impl Builder<'_, '_> {
             complete: true,
             unresolved: Vec::new(),
             kube_config: None,
+            on_hub: None,
             missing_substitute_from: Vec::new(),
         });
         if let Some(root) = &sync_object
@@ -275,22 +417,107 @@ impl Builder<'_, '_> {
             let finding = missing_path(root, &cluster.syncs[0].id);
             self.findings.push(finding);
         }
-        let mut queue: VecDeque<Pending> = self
-            .place_build(&mut cluster, 0, &entry, None, sync_object.as_ref())
-            .into();
+        let variables = sync_object.as_ref().map_or(Variables::None, Variables::Of);
+        let queue = self.place_build(&mut cluster, 0, &entry, None, variables);
         self.learn_bootstrap_source(&cluster, sync_object.as_ref());
-        let mut seen: HashSet<String> = HashSet::from([cluster.syncs[0].id.clone()]);
+        self.follow_all(&mut cluster, queue);
+        cluster
+    }
+
+    /// Follows the Kustomizations of `queue` on `cluster`, and those their
+    /// builds hold, breadth first.
+    fn follow_all(&mut self, cluster: &mut Cluster, queue: Vec<Pending>) {
+        let mut queue = VecDeque::from(queue);
+        let mut seen: HashSet<String> = cluster
+            .syncs
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .map(|s| s.id.clone())
+            .collect();
         while let Some(pending) = queue.pop_front() {
             let placed = &cluster.objects[pending.object];
             let id = format!("{}/{}", placed.resource.namespace(), placed.resource.name());
             if !seen.insert(id.clone()) {
-                self.report_repeat(&mut cluster, &pending, &id);
+                self.report_repeat(cluster, &pending, &id);
                 continue;
             }
-            if let Some(next) = self.follow(&mut cluster, pending, id) {
+            if let Some(next) = self.follow(cluster, pending, id) {
                 queue.extend(next);
             }
         }
+    }
+
+    /// Builds the remote clusters the hubs' Kustomizations apply to, each
+    /// once (per hub and kubeconfig reference), in the order they were met;
+    /// then those the remote clusters reach in turn.
+    fn remote_clusters(&mut self, clusters: &mut Vec<Cluster>) {
+        let mut built: HashSet<(String, String)> = HashSet::new();
+        while !self.remote_syncs.is_empty() {
+            let mut groups: Vec<((String, String), Vec<RemoteSync>)> = Vec::new();
+            for sync in std::mem::take(&mut self.remote_syncs) {
+                let key = (sync.hub.clone(), sync.kube_config.clone());
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, group)) => group.push(sync),
+                    None => groups.push((key, vec![sync])),
+                }
+            }
+            for (key, group) in groups {
+                if built.insert(key) {
+                    let cluster = self.remote_cluster(group);
+                    clusters.push(cluster);
+                }
+            }
+        }
+    }
+
+    /// One remote cluster: the builds of the hub's Kustomizations that name
+    /// it (`group`, not empty), with the hub's overlays and variables, then
+    /// the Kustomizations those builds put on it.
+    fn remote_cluster(&mut self, group: Vec<RemoteSync>) -> Cluster {
+        let first = &group[0];
+        let mut cluster = Cluster {
+            name: first
+                .kube_config
+                .split_once(' ')
+                .map_or("", |(_, n)| n)
+                .to_string(),
+            entry: first.dir.clone(),
+            syncs: Vec::new(),
+            objects: Vec::new(),
+            source_root: first.source_root.clone(),
+            remote: Some(Remote {
+                hub: first.hub.clone(),
+                kube_config: first.kube_config.clone(),
+            }),
+            operator: None,
+            index: HashMap::new(),
+        };
+        let mut queue = Vec::new();
+        for remote in group {
+            let sync = cluster.syncs.len();
+            cluster.syncs.push(FollowedKustomization {
+                id: remote.id,
+                path: remote.dir.clone(),
+                parent: None,
+                object: None,
+                depends_on: remote.depends_on,
+                owner: remote.owner,
+                complete: true,
+                unresolved: Vec::new(),
+                kube_config: None,
+                on_hub: None,
+                missing_substitute_from: Vec::new(),
+            });
+            let variables = Variables::Read {
+                vars: remote.variables,
+                missing: remote.missing_substitute_from,
+            };
+            let found =
+                self.place_build(&mut cluster, sync, &remote.dir, Some(&remote.ks), variables);
+            cluster.syncs[sync].on_hub = Some(remote.ks);
+            queue.extend(found);
+        }
+        self.follow_all(&mut cluster, queue);
         cluster
     }
 
@@ -380,13 +607,8 @@ impl Builder<'_, '_> {
             owner,
             complete: true,
             unresolved: Vec::new(),
-            kube_config: ["secretRef", "configMapRef"]
-                .iter()
-                .find_map(|r| {
-                    spec.and_then(|s| s.get_path(&["kubeConfig", r, "name"]))
-                        .and_then(Node::as_str)
-                })
-                .map(str::to_string),
+            kube_config: kube_config_of(&resource),
+            on_hub: None,
             missing_substitute_from: Vec::new(),
         });
         if !self.source_is_local(cluster, &resource) {
@@ -402,18 +624,35 @@ impl Builder<'_, '_> {
             self.findings.push(finding);
             return None;
         }
-        Some(self.place_build(cluster, sync, &dir, Some(&resource), Some(&resource)))
+        if let Some(kube_config) = cluster.syncs[sync].kube_config.clone() {
+            self.remote_syncs.push(RemoteSync {
+                hub: cluster.name.clone(),
+                kube_config,
+                source_root: cluster.source_root.clone(),
+                variables: self.variables(cluster, &resource, &[]),
+                missing_substitute_from: missing_substitute_from(cluster, &resource, &[]),
+                id: cluster.syncs[sync].id.clone(),
+                dir,
+                owner: cluster.syncs[sync].owner.clone(),
+                depends_on: cluster.syncs[sync].depends_on.clone(),
+                ks: resource,
+            });
+            return None;
+        }
+        let variables = Variables::Of(&resource);
+        Some(self.place_build(cluster, sync, &dir, Some(&resource), variables))
     }
 
-    /// Builds `dir` for `sync` (overlay and variables from `flux_ks`) and places
-    /// its objects; returns the Flux Kustomizations found, to follow next.
+    /// Builds `dir` for `sync` (the overlay of `overlay_of`, then `variables`)
+    /// and places its objects; returns the Flux Kustomizations found, to
+    /// follow next.
     fn place_build(
         &mut self,
         cluster: &mut Cluster,
         sync: usize,
         dir: &str,
         overlay_of: Option<&Resource>,
-        flux_ks: Option<&Resource>,
+        variables: Variables<'_>,
     ) -> Vec<Pending> {
         let overlay = overlay_of.map(|ks| (flux_overlay(ks), ks.origin.file));
         let build = self
@@ -421,14 +660,21 @@ impl Builder<'_, '_> {
             .build_with_overlay(dir, overlay.as_ref().map(|(n, f)| (n, *f)));
         cluster.syncs[sync].complete &= build.complete;
         self.inputs.extend(build.inputs.iter().copied());
-        let vars = flux_ks.map(|ks| self.variables(cluster, ks, &build.resources));
-        if let Some(ks) = flux_ks {
-            cluster.syncs[sync].missing_substitute_from =
-                missing_substitute_from(cluster, ks, &build.resources);
-        }
+        let vars = match variables {
+            Variables::None => None,
+            Variables::Of(ks) => {
+                cluster.syncs[sync].missing_substitute_from =
+                    missing_substitute_from(cluster, ks, &build.resources);
+                self.variables(cluster, ks, &build.resources)
+            }
+            Variables::Read { vars, missing } => {
+                cluster.syncs[sync].missing_substitute_from = missing;
+                vars
+            }
+        };
         let mut pending = Vec::new();
         for mut resource in build.resources {
-            if let Some(Some(vars)) = &vars
+            if let Some(vars) = &vars
                 && !substitution_disabled(&resource)
             {
                 let missing = substitute::substitute(&mut resource.node, vars);
@@ -508,6 +754,12 @@ impl Builder<'_, '_> {
             .filter(|n| !n.is_empty())
             .unwrap_or(ks.namespace());
         let source = cluster.find(kind, namespace, name).map(|o| &o.resource);
+        let made_by_operator = cluster.operator.as_ref().is_some_and(|o| {
+            o.source == (kind.to_string(), namespace.to_string(), name.to_string())
+        });
+        if source.is_none() && made_by_operator {
+            return true;
+        }
         let path = secure_join(
             ks.node
                 .get_path(&["spec", "path"])
@@ -569,6 +821,39 @@ fn substitute_source<'a>(
             own.iter()
                 .find(|r| r.kind() == kind && r.namespace() == namespace && r.name() == name)
         })
+}
+
+/// `Secret namespace/name` or `ConfigMap namespace/name`: the kubeconfig
+/// reference of Flux Kustomization `ks` (in its namespace), if it has one.
+fn kube_config_of(ks: &Resource) -> Option<String> {
+    [("secretRef", "Secret"), ("configMapRef", "ConfigMap")]
+        .iter()
+        .find_map(|(field, kind)| {
+            let name = ks
+                .node
+                .get_path(&["spec", "kubeConfig", field, "name"])
+                .and_then(Node::as_str)?;
+            Some(format!("{kind} {}/{name}", ks.namespace()))
+        })
+}
+
+/// Each (name, fallback) pair's name, or its fallback (an entry folder, a
+/// hub-qualified name) when another pair has the same name: clusters are
+/// told apart by name in every finding.
+fn unique_names(pairs: impl Iterator<Item = (String, String)>) -> Vec<String> {
+    let pairs: Vec<(String, String)> = pairs.collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for (name, _) in &pairs {
+        *count.entry(name).or_default() += 1;
+    }
+    pairs
+        .iter()
+        .map(|(name, fallback)| match count[name.as_str()] {
+            1 => name.clone(),
+            _ if fallback.is_empty() => name.clone(),
+            _ => fallback.clone(),
+        })
+        .collect()
 }
 
 /// `kustomize-missing-ref` for Flux Kustomization `ks` (`id`), whose

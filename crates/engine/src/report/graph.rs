@@ -85,9 +85,24 @@ fn sync_label(cluster: &Cluster, sync: usize) -> String {
         &s.path
     };
     let remote = s.kube_config.as_ref().map_or(String::new(), |k| {
-        format!(" (remote cluster, kubeConfig {k})")
+        format!(" (applied to the remote cluster of {k})")
     });
     format!("Kustomization {} -> {path}{remote}", s.id)
+}
+
+/// For a remote cluster, who applies to it and how.
+fn remote_note(cluster: &Cluster) -> Option<String> {
+    let remote = cluster.remote.as_ref()?;
+    Some(format!(
+        "remote: cluster {} applies to it through {}",
+        remote.hub, remote.kube_config
+    ))
+}
+
+/// The syncs no other sync of `cluster` builds: its root, or a remote
+/// cluster's hub Kustomizations.
+fn root_syncs(cluster: &Cluster) -> impl Iterator<Item = usize> + '_ {
+    (0..cluster.syncs.len()).filter(|&s| cluster.syncs[s].parent.is_none())
 }
 
 /// Writes the graph of `fleet` in `format` to `out`.
@@ -123,8 +138,14 @@ fn text(fleet: &Fleet, store: &SourceStore) -> String {
         out.push_str("no cluster found (fleet-lint explain no-entry-point)\n");
     }
     for cluster in &fleet.clusters {
-        let _ = writeln!(out, "cluster {} ({})", cluster.name, cluster.entry);
-        text_sync(cluster, 0, 1, &mut out);
+        let (name, entry) = (&cluster.name, &cluster.entry);
+        let _ = match remote_note(cluster) {
+            Some(note) => writeln!(out, "cluster {name} ({entry}; {note})"),
+            None => writeln!(out, "cluster {name} ({entry})"),
+        };
+        for root in root_syncs(cluster) {
+            text_sync(cluster, root, 1, &mut out);
+        }
     }
     if !fleet.unreachable.is_empty() {
         let _ = writeln!(out, "unreachable files ({}):", fleet.unreachable.len());
@@ -174,7 +195,10 @@ fn picture(fleet: &Fleet) -> (Vec<PictureNode>, Vec<(String, String)>) {
     for (c, cluster) in fleet.clusters.iter().enumerate() {
         nodes.push(PictureNode {
             id: format!("c{c}"),
-            label: format!("cluster {}", cluster.name),
+            label: match remote_note(cluster) {
+                Some(note) => format!("cluster {} ({note})", cluster.name),
+                None => format!("cluster {}", cluster.name),
+            },
             cluster: true,
         });
         for (s, sync) in cluster.syncs.iter().enumerate() {
@@ -255,7 +279,15 @@ struct JsonFleet<'a> {
 struct JsonCluster<'a> {
     name: &'a str,
     entry: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote: Option<JsonRemote<'a>>,
     kustomizations: Vec<JsonSync<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRemote<'a> {
+    hub: &'a str,
+    kube_config: &'a str,
 }
 
 #[derive(Serialize)]
@@ -286,6 +318,10 @@ fn json(fleet: &Fleet, store: &SourceStore) -> io::Result<String> {
         .map(|cluster| JsonCluster {
             name: &cluster.name,
             entry: &cluster.entry,
+            remote: cluster.remote.as_ref().map(|r| JsonRemote {
+                hub: &r.hub,
+                kube_config: &r.kube_config,
+            }),
             kustomizations: cluster
                 .syncs
                 .iter()

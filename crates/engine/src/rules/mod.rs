@@ -106,26 +106,27 @@ fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
 /// Where `placed` lands: the `spec.path` of the nearest Flux Kustomization
 /// that applies it, and a message naming the cluster and that Kustomization.
 pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
+    let on = match &cluster.remote {
+        Some(remote) => format!(
+            "remote cluster {} (which cluster {} applies to through {})",
+            cluster.name, remote.hub, remote.kube_config
+        ),
+        None => format!("cluster {}", cluster.name),
+    };
     for sync in cluster.sync_chain(placed.sync).into_iter().rev() {
         let sync = &cluster.syncs[sync];
-        if let Some(object) = sync.object {
-            let node = &cluster.objects[object].resource.node;
+        if let Some(definition) = sync.definition(cluster) {
+            let node = &definition.node;
             let span = node
                 .get_path(&["spec", "path"])
                 .map_or_else(|| node.headline(), |n| n.span);
             return (
                 span,
-                format!(
-                    "lands on cluster {} through Kustomization {}",
-                    cluster.name, sync.id
-                ),
+                format!("lands on {on} through Kustomization {}", sync.id),
             );
         }
     }
-    (
-        placed.resource.node.headline(),
-        format!("lands on cluster {}", cluster.name),
-    )
+    (placed.resource.node.headline(), format!("lands on {on}"))
 }
 
 /// A user's declarative rule (from `rules.paths`), as reports describe it.

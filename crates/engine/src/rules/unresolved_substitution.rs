@@ -36,8 +36,8 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                 let mut finding = Finding::new(ID, severity, unresolved.span, message).with_help(
                     format!("define `{name}` in postBuild, or write `${{{name}:=default}}`"),
                 );
-                if let Some(object) = sync.object {
-                    let node = &cluster.objects[object].resource.node;
+                if let Some(definition) = sync.definition(cluster) {
+                    let node = &definition.node;
                     let span = node
                         .get_path(&["spec", "postBuild"])
                         .map_or_else(|| node.headline(), |n| n.span);
@@ -45,7 +45,8 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                         span,
                         format!(
                             "the variables of Kustomization {} on cluster {}",
-                            sync.id, cluster.name
+                            sync.id,
+                            sync.lives_on(cluster)
                         ),
                     );
                 }
