@@ -6,7 +6,9 @@
 //! repository), `spec.path` built by the resolver with the Kustomization's
 //! overlay fields, then `postBuild` substitution with its own variables (a
 //! child inherits none). Every placed object gets its cluster, its owner (a
-//! tenant, or the platform) and its sync chain. Words as in the rule
+//! tenant, or the platform) and its sync chain. A Kustomization with
+//! `spec.kubeConfig` stays on its cluster (the hub) and its build lands on a
+//! remote cluster of its own (`docs/fleet-model.md`). Words as in the rule
 //! contract (`mission-rules.md`).
 
 mod entry;
@@ -41,7 +43,9 @@ pub struct Cluster {
     pub name: String,
     /// The directory the cluster is bootstrapped on.
     pub entry: String,
-    /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root.
+    /// Flux Kustomizations followed on this cluster; `syncs[0]` is the root
+    /// (a remote cluster has one root per hub Kustomization that names it,
+    /// each without a parent).
     pub syncs: Vec<FollowedKustomization>,
     /// Every object applied to it, in the order its syncs place them.
     pub objects: Vec<Placed>,
