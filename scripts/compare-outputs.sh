@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shows that a refactoring changed no output: runs the fleet-lint built from REF
 # and the one built from the working tree on every fixture folder (three levels
-# deep) and every corpus in ../shared/corpora, in every report format, with
+# deep, materialised by `cargo xtask fixture`) and every corpus in ../shared/corpora, in every report format, with
 # `--statistics`, and through `graph` (all formats), `init --stdout`, `build`,
 # `rules`, `explain` (every rule), `--help`, `man` and `completions`; then
 # compares stdout, stderr and the exit code of each run, byte for byte.
@@ -45,9 +45,13 @@ new_bin="$repo/target/release/fleet-lint"
 out="$(mktemp -d)"
 [[ "$keep" == "--keep" ]] || trap 'rm -rf "$out"' EXIT
 
-# Fixture folders, and corpora (with their config where tests/corpora-config has one).
+# Fixture folders, materialised (the fixtures that share content get their
+# bases laid in, as the tests lint them), and corpora (with their config where
+# tests/corpora-config has one).
+tree="$out/tree"
+cargo run --release --locked --quiet -p xtask -- fixture . "$tree/fixtures"
 roots=()
-while IFS= read -r dir; do roots+=("$dir"); done < <(find fixtures -mindepth 1 -maxdepth 3 -type d | LC_ALL=C sort)
+while IFS= read -r dir; do roots+=("$tree/$dir"); done < <(cd "$tree" && find fixtures -mindepth 1 -maxdepth 3 -type d | LC_ALL=C sort)
 corpora="$repo/../shared/corpora"
 if [[ -d "$corpora" ]]; then
     for dir in "$corpora"/*/; do roots+=("${dir%/}"); done
@@ -85,7 +89,8 @@ compare() {
 }
 
 for root in "${roots[@]}"; do
-    name="${root#"$repo/../shared/"}"
+    name="${root#"$tree/"}"
+    name="${name#"$repo/../shared/"}"
     config=()
     corpus_config="tests/corpora-config/$(basename "$root").yaml"
     if [[ "$root" == "$corpora"/* && -f "$corpus_config" ]]; then config=(--config "$corpus_config"); fi

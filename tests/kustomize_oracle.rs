@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{project_root, shared, subdirs};
+use common::{shared, subdirs};
 use fleet_lint_engine::kustomize::KUSTOMIZATION_FILES;
 use fleet_lint_engine::resolve;
 use fleet_lint_engine::source::{FileId, SourceFile};
@@ -229,7 +229,7 @@ fn fixtures_agree_with_kubectl() {
     if !kubectl_available() {
         return;
     }
-    check(&subdirs(&project_root().join("fixtures")));
+    check(&subdirs(&common::fixture("")));
 }
 
 #[test]

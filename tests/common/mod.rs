@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -11,8 +12,46 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `fixtures/<name>`, as the fleet it stands for: a fixture that shares
+/// content (a `.fixture-base` in it or below it) is materialised once per test
+/// process under cargo's temporary folder for tests; others are used in place.
+/// Each materialisation has a folder of its own, never rewritten while the
+/// process runs (tests run in parallel).
 pub fn fixture(name: &str) -> PathBuf {
-    project_root().join("fixtures").join(name)
+    let fixtures = project_root().join("fixtures");
+    if !xtask::fixtures::uses_bases(&fixtures.join(name)) {
+        return fixtures.join(name);
+    }
+    static DONE: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    let covering = done.iter().find_map(|(n, path)| {
+        let rest = Path::new(name).strip_prefix(n).ok()?;
+        Some(path.join(rest))
+    });
+    if let Some(path) = covering {
+        return path;
+    }
+    let root = materialized_root();
+    if done.is_empty() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    let into = root.join(done.len().to_string()).join(name);
+    xtask::fixtures::materialize(&fixtures, name, &into)
+        .unwrap_or_else(|e| panic!("fixtures/{name} does not materialise: {e}"));
+    done.push((name.to_string(), into.clone()));
+    into
+}
+
+/// Where this test binary materialises fixtures: one folder per binary, so
+/// that test binaries never share one.
+fn materialized_root() -> PathBuf {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "tests".into());
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("fixtures")
+        .join(binary)
 }
 
 /// `../shared/<rel>` when it exists; otherwise prints why the caller skips.

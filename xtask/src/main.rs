@@ -2,6 +2,9 @@
 //!
 //! - `cargo xtask gen-fleet DIR TENANTS`: writes a generated fleet (the
 //!   benchmarks' input; see BENCHMARKS.md);
+//! - `cargo xtask fixture NAME DIR`: writes `fixtures/NAME` (`.` for all of
+//!   them) into DIR with the bases it names laid in (see
+//!   [`xtask::fixtures`]), the fleet a test lints;
 //! - `cargo xtask new-rule ID --severity error|warning|info [--summary TEXT]
 //!   [--tenant] [--security]`: scaffolds a rule (see [`xtask::new_rule`]).
 
@@ -13,12 +16,14 @@ use xtask::new_rule::{NewRule, scaffold};
 
 const USAGE: &str = "usage:
   cargo xtask gen-fleet DIR TENANTS
+  cargo xtask fixture NAME DIR
   cargo xtask new-rule ID --severity error|warning|info [--summary TEXT] [--tenant] [--security]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("gen-fleet") => gen_fleet(&args[1..]),
+        Some("fixture") => fixture(&args[1..]),
         Some("new-rule") => new_rule(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
@@ -43,6 +48,16 @@ fn gen_fleet(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {dir}: {e}"))
 }
 
+fn fixture(args: &[String]) -> Result<(), String> {
+    let [name, dir] = args else {
+        return Err(USAGE.to_string());
+    };
+    let fixtures = workspace_root().join("fixtures");
+    let name = if name == "." { "" } else { name.as_str() };
+    xtask::fixtures::materialize(&fixtures, name, Path::new(dir))
+        .map_err(|e| format!("cannot write {dir}: {e}"))
+}
+
 fn new_rule(args: &[String]) -> Result<(), String> {
     let mut rule = NewRule::default();
     let mut args = args.iter();
@@ -56,10 +71,7 @@ fn new_rule(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("xtask is not inside the workspace")?;
-    let written = scaffold(root, &rule)?;
+    let written = scaffold(&workspace_root(), &rule)?;
     println!("scaffolded rule {}:", rule.id);
     for path in written {
         println!("  {path}");
@@ -69,4 +81,10 @@ fn new_rule(args: &[String]) -> Result<(), String> {
         id = rule.id
     );
     Ok(())
+}
+
+/// The workspace this xtask belongs to (the folder above its own).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }

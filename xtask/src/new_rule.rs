@@ -8,7 +8,8 @@
 //! 3. its doc, `rules/<id>.md`, with the header the declaration generates and
 //!    the four sections every doc has (a test checks both);
 //! 4. a passing and a failing fixture, `fixtures/rules/<id>/{pass,fail}`, a
-//!    one-cluster fleet to edit;
+//!    one-cluster fleet to edit, whose bootstrap is the shared base
+//!    `fixtures/bases/bootstrap` (see [`crate::fixtures`]);
 //! 5. its row in the README's rule table (a test checks it).
 //!
 //! The snapshot of its findings on the failing fixture is made by the first
@@ -240,15 +241,22 @@ fn fixture_files(id: &str, case: &str, readme: &str) -> Vec<(&'static str, Strin
         )
     };
     vec![
-        ("README.md", format!("# {id}: {case}ing fixture\n\nCluster `dev` applies `clusters/dev` and, through Kustomization `apps`, `apps/`:\n{readme}.\n")),
         (
-            "clusters/dev/flux-system/gotk-sync.yaml",
-            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  ref:\n    branch: main\n  url: https://github.com/example/fleet\n---\n".to_string()
-                + &sync("flux-system", "./clusters/dev"),
+            "README.md",
+            format!(
+                "# {id}: {case}ing fixture\n\nCluster `dev` applies `clusters/dev` and, through Kustomization `apps`, `apps/`:\n{readme}.\n"
+            ),
         ),
-        ("clusters/dev/flux-system/kustomization.yaml", "resources:\n  - gotk-sync.yaml\n".to_string()),
+        // The bootstrap (`clusters/dev/flux-system`) comes from the shared base.
+        (
+            crate::fixtures::BASE_MARKER,
+            "bases/bootstrap\n".to_string(),
+        ),
         ("clusters/dev/apps.yaml", sync("apps", "./apps")),
-        ("apps/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: podinfo\n".to_string()),
+        (
+            "apps/namespace.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: podinfo\n".to_string(),
+        ),
     ]
 }
 
@@ -308,7 +316,7 @@ mod tests {
     fn a_rule_is_declared_registered_documented_and_given_fixtures() {
         let dir = workspace();
         let written = scaffold(dir.path(), &rule("tenant-image-registry")).expect("scaffolds");
-        assert_eq!(written.len(), 15, "{written:?}");
+        assert_eq!(written.len(), 13, "{written:?}");
         let read = |path: &str| fs::read_to_string(dir.path().join(path)).expect(path);
         assert!(read(REGISTRY).contains(
             "            }\n            TenantImageRegistry = \"tenant-image-registry\" {\n                severity: Warning,\n                tags: [Security, Tenant],\n                by: [Check(super::tenant_image_registry::check)],\n                summary: \"A tenant image from a registry the platform does not allow\",\n            }\n        }\n    };\n}\n"
@@ -327,6 +335,10 @@ mod tests {
         assert!(
             read("fixtures/rules/tenant-image-registry/fail/clusters/dev/apps.yaml")
                 .contains("path: ./apps")
+        );
+        assert_eq!(
+            read("fixtures/rules/tenant-image-registry/pass/.fixture-base"),
+            "bases/bootstrap\n"
         );
     }
 
