@@ -237,6 +237,126 @@ fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
     );
 }
 
+/// A kustomize "diamond": two folders per level, each listing both folders
+/// of the next level under its own `namePrefix`, doubles the objects at each
+/// level (44 tiny files reached 2^22 objects and the 8 GB cap in seconds). A
+/// build now holds at most 5 000 objects: the entry past the budget is a
+/// `limit-exceeded` finding and `build` exits 1, leaving the rest out.
+#[test]
+fn a_kustomize_diamond_stops_at_the_object_budget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let levels = 14;
+    for level in 0..levels {
+        for side in ["a", "b"] {
+            let text = if level + 1 < levels {
+                let next = level + 1;
+                format!("namePrefix: {side}-\nresources:\n  - ../a{next}\n  - ../b{next}\n")
+            } else {
+                "resources:\n  - cm.yaml\n".to_string()
+            };
+            common::write_file(
+                dir.path(),
+                &format!("{side}{level}/kustomization.yaml"),
+                &text,
+            );
+        }
+    }
+    for side in ["a", "b"] {
+        common::write_file(
+            dir.path(),
+            &format!("{side}{}/cm.yaml", levels - 1),
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{side}\n  namespace: a\n"
+            ),
+        );
+    }
+    let (_, report) = lint_json(dir.path(), &[]);
+    let found = common::findings_in(&report, "a0/kustomization.yaml");
+    let limits: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|f| f["rule"] == "limit-exceeded")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        limits,
+        [(
+            4,
+            "this build holds more than 5000 objects from here on; the rest were not resolved"
+        )]
+    );
+    let build = fleet_lint()
+        .arg("build")
+        .arg(dir.path().join("a0"))
+        .arg("--root")
+        .arg(dir.path())
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs");
+    let printed = String::from_utf8_lossy(&build.stdout);
+    assert_eq!(printed.matches("kind: ConfigMap").count(), 5000);
+    assert_eq!(
+        build.status.code(),
+        Some(1),
+        "build left objects out: exit 1"
+    );
+}
+
+/// A 1 MiB postBuild variable substituted 8 000 times reached 17.5 GB. The
+/// fleet's substitutions may now add 64 MiB in all: past that, values stay
+/// as written and one `limit-exceeded` says where it ran out.
+#[test]
+fn a_large_variable_substituted_many_times_stops_at_the_budget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = "x".repeat(1 << 20);
+    common::write_file(
+        dir.path(),
+        "clusters/dev/flux-system/gotk-sync.yaml",
+        &format!(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: flux-system, namespace: flux-system}}\nspec: {{url: https://github.com/example/fleet, ref: {{branch: main}}, interval: 1m}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: flux-system, namespace: flux-system}}\nspec:\n  interval: 10m\n  prune: true\n  path: ./clusters/dev\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n  postBuild:\n    substitute:\n      BIG: \"{big}\"\n"
+        ),
+    );
+    common::write_file(
+        dir.path(),
+        "clusters/dev/flux-system/kustomization.yaml",
+        "resources: [gotk-sync.yaml]\n",
+    );
+    let keys: String = (0..100)
+        .map(|i| format!("  k{i}: \"${{BIG}}\"\n"))
+        .collect();
+    common::write_file(
+        dir.path(),
+        "clusters/dev/cm.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big, namespace: a}}\ndata:\n{keys}"
+        ),
+    );
+    let (_, report) = lint_json(dir.path(), &[]);
+    let found: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or("").to_string();
+            (text("rule"), f["line"].as_u64().unwrap_or(0), text("path"))
+        })
+        .collect();
+    // 64 values of 1 MiB fit (each adds 1 MiB less the 6 bytes of `${BIG}`);
+    // the 65th, on line 69 of the file, does not.
+    assert_eq!(
+        found,
+        [(
+            "limit-exceeded".to_string(),
+            69,
+            "clusters/dev/cm.yaml".to_string()
+        )]
+    );
+}
+
 /// One mapping of 100 000 keys (7 MB, under the size limit) took 53 s: the
 /// duplicate-key check scanned every earlier key. Large mappings are now
 /// indexed; a duplicate far from its first definition is still found.

@@ -124,7 +124,7 @@ fn rule_of(kind: ProblemKind) -> (RuleId, Severity) {
         ProblemKind::EscapesRoot => (RuleId::KustomizeEscapesRoot, Severity::Error),
         ProblemKind::Cycle => (RuleId::KustomizeCycle, Severity::Error),
         ProblemKind::DuplicateId => (RuleId::KustomizeDuplicateId, Severity::Error),
-        ProblemKind::TooDeep => (RuleId::LimitExceeded, Severity::Warning),
+        ProblemKind::TooDeep | ProblemKind::TooLarge => (RuleId::LimitExceeded, Severity::Warning),
         ProblemKind::NotEvaluated => (RuleId::KustomizeNotEvaluated, Severity::Info),
     }
 }

@@ -116,6 +116,12 @@ pub struct Build {
 /// nest a few levels; the bound keeps recursion off the end of the stack.
 pub const MAX_INCLUDE_DEPTH: usize = 100;
 
+/// How many objects one build may hold (`rules/limit-exceeded.md`): real
+/// builds hold hundreds; the bound stops a "diamond" of a few tiny
+/// kustomizations, each listing the next level twice under another
+/// `namePrefix`, from doubling into millions of objects.
+pub const MAX_BUILD_OBJECTS: usize = 5_000;
+
 /// The directories of the files in `store` that are kustomization files, sorted.
 pub fn kustomization_dirs(store: &SourceStore) -> Vec<String> {
     let mut dirs: Vec<String> = store

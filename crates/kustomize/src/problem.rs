@@ -28,13 +28,15 @@ pub enum ProblemKind {
     DuplicateId,
     /// Kustomizations nested deeper than [`crate::MAX_INCLUDE_DEPTH`].
     TooDeep,
+    /// A build holding more than [`crate::MAX_BUILD_OBJECTS`] objects.
+    TooLarge,
     /// A field fleet-lint does not evaluate (`helmCharts`, plugins, ...).
     NotEvaluated,
 }
 
 impl ProblemKind {
     /// Every kind, so a caller can check that it maps each one.
-    pub const ALL: [ProblemKind; 10] = [
+    pub const ALL: [ProblemKind; 11] = [
         ProblemKind::Invalid,
         ProblemKind::PatchTargetUnmatched,
         ProblemKind::InlinePatchSyntax,
@@ -44,6 +46,7 @@ impl ProblemKind {
         ProblemKind::Cycle,
         ProblemKind::DuplicateId,
         ProblemKind::TooDeep,
+        ProblemKind::TooLarge,
         ProblemKind::NotEvaluated,
     ];
 }

@@ -13,8 +13,8 @@ use crate::problem::{Problem, ProblemKind};
 use crate::source::{FileId, Span};
 use crate::yaml::{Document, Node};
 use crate::{
-    Build, KUSTOMIZATION_FILES, ResId, Resource, generate, is_bootstrap_placeholder,
-    is_source_excluded, list, transform,
+    Build, KUSTOMIZATION_FILES, MAX_BUILD_OBJECTS, ResId, Resource, generate,
+    is_bootstrap_placeholder, is_source_excluded, list, transform,
 };
 
 /// The YAML shape a kustomization field must have.
@@ -341,7 +341,7 @@ impl<'f> Resolver<'f> {
         for field in ["resources", "bases"] {
             for item in list(k, field) {
                 let added = self.resolve_resource_entry(dir, item);
-                self.accumulate(&mut acc, added, &mut ids);
+                self.accumulate(&mut acc, added, &mut ids, Some(item.span));
             }
         }
         let unevaluated = self.check_unevaluated_paths(dir, k);
@@ -349,7 +349,7 @@ impl<'f> Resolver<'f> {
         let generated = generate::run(&mut self.cx, dir, k, &mut acc);
         // Generators may have merged into objects already here: index afresh.
         let mut ids = IdIndex::of(&acc);
-        self.accumulate(&mut acc, generated, &mut ids);
+        self.accumulate(&mut acc, generated, &mut ids, Some(k.span));
         for item in list(k, "components") {
             acc = self.apply_component(dir, item, acc);
         }
@@ -515,15 +515,15 @@ impl<'f> Resolver<'f> {
             match self.cx.kind(&path) {
                 Kind::Dir if self.cx.has_kustomization(&path) => {
                     let built = (*self.build_kustomization(&path)).clone();
-                    self.accumulate(&mut resources, built, &mut ids);
+                    self.accumulate(&mut resources, built, &mut ids, None);
                 }
                 Kind::Dir => {
                     let built = self.build_generated(&path);
-                    self.accumulate(&mut resources, built, &mut ids);
+                    self.accumulate(&mut resources, built, &mut ids, None);
                 }
                 Kind::File if name.ends_with(".yaml") || name.ends_with(".yml") => {
                     let built = self.file_resources(&path);
-                    self.accumulate(&mut resources, built, &mut ids);
+                    self.accumulate(&mut resources, built, &mut ids, None);
                 }
                 _ => {}
             }
@@ -531,12 +531,35 @@ impl<'f> Resolver<'f> {
         resources
     }
 
-    /// Adds `new` to `acc` (whose ids `ids` holds), reporting objects whose
-    /// id is already there.
-    fn accumulate(&mut self, acc: &mut Objects, new: Objects, ids: &mut IdIndex) {
+    /// Adds `new` (what the entry at `entry` brings, if an entry does) to
+    /// `acc` (whose ids `ids` holds), reporting objects whose id is already
+    /// there, and the objects beyond [`MAX_BUILD_OBJECTS`], which are left out
+    /// (reported at the entry, else at the first object left out).
+    fn accumulate(
+        &mut self,
+        acc: &mut Objects,
+        new: Objects,
+        ids: &mut IdIndex,
+        entry: Option<Span>,
+    ) {
         acc.complete &= new.complete;
-        acc.inputs.extend(new.inputs);
+        for input in new.inputs {
+            if !acc.inputs.contains(&input) {
+                acc.inputs.push(input);
+            }
+        }
         for resource in new.resources {
+            if acc.resources.len() == MAX_BUILD_OBJECTS {
+                acc.complete = false;
+                self.cx.report(Problem::new(
+                    ProblemKind::TooLarge,
+                    entry.unwrap_or_else(|| resource.node.headline()),
+                    format!(
+                        "this build holds more than {MAX_BUILD_OBJECTS} objects from here on; the rest were not resolved"
+                    ),
+                ));
+                break;
+            }
             let id = resource.id();
             if let Some(first) = ids.0.get(&id) {
                 let finding = Problem::new(

@@ -276,6 +276,8 @@ pub(crate) fn build_fleet(
         external: BTreeMap::new(),
         inputs: HashSet::new(),
         remote_syncs: Vec::new(),
+        substitution_budget: MAX_SUBSTITUTION_GROWTH,
+        said_over_budget: false,
     };
     let mut points = entry::entry_points(builder.resolver, config);
     let names = unique_names(points.iter().map(|p| (p.name.clone(), p.entry.clone())));
@@ -338,7 +340,16 @@ struct Builder<'a, 'r> {
     /// Kustomizations with `spec.kubeConfig` met on the clusters built so
     /// far, whose builds land on remote clusters still to build.
     remote_syncs: Vec<RemoteSync>,
+    /// How many more bytes `postBuild` substitution may add to the fleet.
+    substitution_budget: usize,
+    /// Whether the run has said that the budget ran out (once is enough).
+    said_over_budget: bool,
 }
+
+/// How many bytes `postBuild` substitution may add to the whole fleet
+/// (`rules/limit-exceeded.md`): real substitutions add a few bytes each; the
+/// bound stops a large variable used thousands of times from filling memory.
+pub(crate) const MAX_SUBSTITUTION_GROWTH: usize = 64 << 20;
 
 /// A Flux Kustomization waiting to be followed.
 struct Pending {
@@ -681,8 +692,15 @@ impl Builder<'_, '_> {
             if let Some(vars) = &vars
                 && !substitution_disabled(&resource)
             {
-                let missing = substitute::substitute(&mut resource.node, vars);
-                cluster.syncs[sync].unresolved.extend(missing);
+                let budget = &mut self.substitution_budget;
+                let done = substitute::substitute(&mut resource.node, vars, budget);
+                cluster.syncs[sync].unresolved.extend(done.unresolved);
+                if let Some(span) = done.over_budget
+                    && !self.said_over_budget
+                {
+                    self.said_over_budget = true;
+                    self.findings.push(substitution_over_budget(span));
+                }
             }
             let path = self
                 .resolver
@@ -858,6 +876,20 @@ fn unique_names(pairs: impl Iterator<Item = (String, String)>) -> Vec<String> {
             _ => fallback.clone(),
         })
         .collect()
+}
+
+/// `limit-exceeded` at the first scalar substitution left as written because
+/// the fleet's substitution budget ran out.
+fn substitution_over_budget(span: Span) -> Finding {
+    Finding::new(
+        RuleId::LimitExceeded,
+        Severity::Warning,
+        span,
+        format!(
+            "postBuild substitution would add more than {} MiB to the fleet here; this value, and any later one past the budget, is left as written",
+            MAX_SUBSTITUTION_GROWTH >> 20
+        ),
+    )
 }
 
 /// `kustomize-missing-ref` for Flux Kustomization `ks` (`id`), whose

@@ -21,29 +21,56 @@ pub struct Unresolved {
     pub span: Span,
 }
 
-/// Substitutes `vars` into every scalar and key of `node`; returns the
-/// references that stayed unresolved.
-pub fn substitute(node: &mut Node, vars: &BTreeMap<String, String>) -> Vec<Unresolved> {
-    let mut unresolved = Vec::new();
-    walk(node, vars, &mut unresolved);
-    unresolved
+/// What substituting into one object did.
+#[derive(Debug, Default)]
+pub struct Substituted {
+    /// The references that stayed unresolved.
+    pub unresolved: Vec<Unresolved>,
+    /// The first scalar left as written because substituting it would have
+    /// grown the text past the budget.
+    pub over_budget: Option<Span>,
 }
 
-fn walk(node: &mut Node, vars: &BTreeMap<String, String>, unresolved: &mut Vec<Unresolved>) {
+/// Substitutes `vars` into every scalar and key of `node`, growing the text
+/// by at most `budget` bytes (what is left of it is written back): a scalar
+/// whose substitution would exceed it is left as written.
+pub fn substitute(
+    node: &mut Node,
+    vars: &BTreeMap<String, String>,
+    budget: &mut usize,
+) -> Substituted {
+    let mut done = Substituted::default();
+    walk(node, vars, budget, &mut done);
+    done
+}
+
+fn walk(
+    node: &mut Node,
+    vars: &BTreeMap<String, String>,
+    budget: &mut usize,
+    done: &mut Substituted,
+) {
     let span = node.span;
     match &mut node.value {
         Value::Scalar(text, _) => {
             if text.contains("${") {
                 let (out, missing) = expand(text, vars);
-                unresolved.extend(missing.into_iter().map(|name| Unresolved { name, span }));
+                let growth = out.len().saturating_sub(text.len());
+                if growth > *budget {
+                    done.over_budget.get_or_insert(span);
+                    return;
+                }
+                *budget -= growth;
+                let found = missing.into_iter().map(|name| Unresolved { name, span });
+                done.unresolved.extend(found);
                 *text = out.into_boxed_str();
             }
         }
-        Value::Seq(items) => items.iter_mut().for_each(|i| walk(i, vars, unresolved)),
+        Value::Seq(items) => items.iter_mut().for_each(|i| walk(i, vars, budget, done)),
         Value::Map(entries) => {
             for entry in entries {
-                walk(&mut entry.key, vars, unresolved);
-                walk(&mut entry.value, vars, unresolved);
+                walk(&mut entry.key, vars, budget, done);
+                walk(&mut entry.value, vars, budget, done);
             }
         }
     }
@@ -121,6 +148,20 @@ mod tests {
         );
         assert_eq!(out, "prod-3 a b c d ${cluster} $HOME");
         assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn a_substitution_past_the_budget_is_left_as_written() {
+        // `${cluster}` (10 bytes) becomes 18 bytes: 8 of the budget each time.
+        let long = BTreeMap::from([("cluster".to_string(), "production-eu-west".to_string())]);
+        let mut node = crate::testing::parse_first("a: ${cluster}\nb: ${cluster}\n");
+        let mut budget = 10;
+        let done = substitute(&mut node, &long, &mut budget);
+        let value = |key: &str| node.get(key).and_then(Node::as_str).map(str::to_string);
+        assert_eq!(value("a").as_deref(), Some("production-eu-west"));
+        assert_eq!(value("b").as_deref(), Some("${cluster}"));
+        assert_eq!(done.over_budget, node.get("b").map(|n| n.span));
+        assert_eq!(budget, 2);
     }
 
     #[test]
