@@ -485,7 +485,12 @@ fn clusters_and_syncs(fleet: &Fleet) -> Vec<ClusterShape<'_>> {
 
 /// (rule, path, line) of every finding of a lint of `fixtures/<name>`.
 fn finding_places(name: &str) -> Vec<(String, String, u32)> {
-    let run = lint(&LintOptions::new(fixture(name))).expect("lint runs");
+    places_in(&fixture(name))
+}
+
+/// (rule, path, line) of every finding of a lint of `root`.
+fn places_in(root: &std::path::Path) -> Vec<(String, String, u32)> {
+    let run = lint(&LintOptions::new(root)).expect("lint runs");
     run.findings
         .iter()
         .map(|f| {
@@ -911,17 +916,8 @@ fn a_flux_instance_that_syncs_elsewhere_is_no_entry_point() {
         "bootstrap/flux-instance.yaml",
         "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  sync:\n    kind: GitRepository\n    url: https://github.com/example/other-fleet\n    ref: refs/heads/main\n    path: clusters/prod\n",
     );
-    let run = lint(&LintOptions::new(fleet.path())).expect("lint runs");
-    let found: Vec<(String, String, u32)> = run
-        .findings
-        .iter()
-        .map(|f| {
-            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
-            (f.rule.to_string(), place.path.to_string(), place.line)
-        })
-        .collect();
     assert_eq!(
-        found,
+        places_in(fleet.path()),
         [(
             "no-entry-point".to_string(),
             "bootstrap/flux-instance.yaml".to_string(),

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::Duration;
 
 use common::{fixture, fleet_lint, lint_json};
@@ -172,6 +173,18 @@ fn a_template_in_a_value_is_not_expanded_again() {
     );
 }
 
+/// `fleet-lint build ROOT/DIR --root ROOT`, bounded in time (a hang guard).
+fn build_within(root: &Path, dir: &str) -> std::process::Output {
+    fleet_lint()
+        .arg("build")
+        .arg(root.join(dir))
+        .arg("--root")
+        .arg(root)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs")
+}
+
 /// A linear overlay chain 7 000 levels deep (`o0 -> o1 -> ...`, each
 /// `resources: [../oN+1]`) once overflowed the stack (SIGABRT, no report) in
 /// lint, `build` and `graph`. Nesting is now bounded: the entry that would go
@@ -209,14 +222,7 @@ fn a_7000_level_overlay_chain_is_a_finding_not_a_crash() {
         first[0]["message"],
         "kustomizations nest more than 100 levels deep here; `o100` and what it includes were not resolved"
     );
-    let build = fleet_lint()
-        .arg("build")
-        .arg(dir.path().join("o0"))
-        .arg("--root")
-        .arg(dir.path())
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("runs");
+    let build = build_within(dir.path(), "o0");
     let printed = String::from_utf8_lossy(&build.stdout);
     assert_eq!(printed.matches("kind: ConfigMap").count(), 100);
     assert_eq!(
@@ -289,14 +295,7 @@ fn a_kustomize_diamond_stops_at_the_object_budget() {
             "this build holds more than 5000 objects from here on; the rest were not resolved"
         )]
     );
-    let build = fleet_lint()
-        .arg("build")
-        .arg(dir.path().join("a0"))
-        .arg("--root")
-        .arg(dir.path())
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("runs");
+    let build = build_within(dir.path(), "a0");
     let printed = String::from_utf8_lossy(&build.stdout);
     assert_eq!(printed.matches("kind: ConfigMap").count(), 5000);
     assert_eq!(

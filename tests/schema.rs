@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{edit, fixture, lint_json, scratch_copy, shared};
+use common::{edit, fixture, lint_json, scratch_copy, shared, write_file as write};
 use serde_json::Value;
 
 /// (path, line, message) of the `schema` findings of a report.
@@ -23,14 +23,6 @@ fn schema_findings(report: &Value) -> Vec<(String, u64, String)> {
             )
         })
         .collect()
-}
-
-fn write(dir: &std::path::Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write");
 }
 
 #[test]
