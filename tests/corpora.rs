@@ -12,10 +12,15 @@
 //! ArtifactGenerator ExternalArtifacts, which the model does not follow, hence
 //! their `unreachable` files. d2-fleet syncs itself as an OCI artifact: the
 //! source its FluxInstance makes is this repository, so its `tenants` sync is
-//! followed (the ResourceSets there are the platform's: the tenants they make
-//! are not modelled yet). `tenant-alert-coverage`: d1-fleet and flux2-multi-tenancy define no
-//! Alert at all (nor do the repositories their tenants sync from), so their
-//! tenant Kustomizations page nobody: true by the rule contract.
+//! followed, and its ResourceSets expanded: they onboard six tenants
+//! (frontend, backend, cert-manager and monitoring; apps and infra on the
+//! `update` cluster), whose OCIRepositories are other repositories
+//! (`external-source`, 6). `tenant-alert-coverage`: d1-fleet, d2-fleet and
+//! flux2-multi-tenancy define no Alert at all (nor do the repositories their
+//! tenants sync from), so their tenant Kustomizations page nobody: true by
+//! the rule contract (d2-fleet's eight: per tenant, `apps` and the two infra
+//! syncs, each reported once per tenant at its ResourceSet template, with
+//! every cluster it lands on; and the `update` cluster's two).
 //! `plaintext-secret`, each judged by hand: on xunholy a rendered Cilium
 //! manifest (`talos/integrations/cilium/cilium.yaml`) commits the CA's and two
 //! TLS private keys (`ca.key`, `tls.key`) base64-encoded (errors; the
@@ -68,7 +73,13 @@ const EXPECTED: &[(&str, &[(&str, u64)])] = &[
         "controlplaneio-fluxcd__d2-apps",
         &[("no-entry-point:warning", 1)],
     ),
-    ("controlplaneio-fluxcd__d2-fleet", &[]),
+    (
+        "controlplaneio-fluxcd__d2-fleet",
+        &[
+            ("external-source:info", 6),
+            ("tenant-alert-coverage:error", 8),
+        ],
+    ),
     (
         "controlplaneio-fluxcd__d2-infra",
         &[
@@ -167,4 +178,39 @@ fn every_corpus_gives_exactly_the_reviewed_findings() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The tenants each reference fleet has, named as its authors name them.
+const TENANTS: &[(&str, &[&str])] = &[
+    ("fluxcd__flux2-multi-tenancy", &["dev-team"]),
+    ("controlplaneio-fluxcd__d1-fleet", &["apps", "infra"]),
+    (
+        "controlplaneio-fluxcd__d2-fleet",
+        &[
+            "apps",
+            "backend",
+            "cert-manager",
+            "frontend",
+            "infra",
+            "monitoring",
+        ],
+    ),
+];
+
+#[test]
+fn the_reference_fleets_tenants_are_found_by_their_own_names() {
+    let Some(corpora) = shared("corpora") else {
+        return;
+    };
+    for (corpus, expected) in TENANTS {
+        let dir = corpora.join(corpus);
+        if !dir.is_dir() {
+            common::say(&format!("skipped: {} is absent", dir.display()));
+            continue;
+        }
+        let run = fleet_lint_engine::lint(&fleet_lint_engine::LintOptions::new(&dir))
+            .expect("the corpus lints");
+        let names: Vec<&str> = run.fleet.tenant_names().into_iter().collect();
+        assert_eq!(names, *expected, "{corpus}");
+    }
 }

@@ -601,3 +601,39 @@ fn a_link_out_of_the_repository_is_reported_as_outside_it() {
         "`escape/secret.yaml` is a symbolic link to a place outside the repository; Flux only reads files inside the source"
     );
 }
+
+#[test]
+fn a_resource_set_of_thousands_of_inputs_stops_at_its_budget() {
+    let dir = common::clean_fleet();
+    let inputs: String = (0..6_000).map(|i| format!("    - n: \"{i}\"\n")).collect();
+    common::write_file(
+        dir.path(),
+        "clusters/dev/many.yaml",
+        &format!(
+            "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata:\n  name: many\n  namespace: flux-system\nspec:\n  inputs:\n{inputs}  resources:\n    - apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: cm-<< inputs.n >>\n"
+        ),
+    );
+    let (_, report) = lint_json(dir.path(), &[]);
+    let limits: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "limit-exceeded")
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or("").to_string();
+            (
+                text("path"),
+                f["line"].as_u64().unwrap_or(0),
+                text("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        limits,
+        [(
+            "clusters/dev/many.yaml".to_string(),
+            2,
+            "ResourceSet flux-system/many makes more than 5000 objects or copies more than 64 MiB of templates; the objects beyond are not linted".to_string()
+        )]
+    );
+}

@@ -22,8 +22,8 @@ fn init_writes_a_neutral_starter_config_naming_clusters_and_tenants() {
         "#   - name: production\n#     path: clusters/production",
         "#   - name: staging\n#     path: clusters/staging",
         "  roots:\n    - tenants\n",
-        "  #   - name: team-a\n  #     namespaces: [team-a]",
-        "  #   - name: team-b\n  #     namespaces: [team-b]",
+        "  #   - name: team-a   # found by the toolkit.fluxcd.io/tenant label\n  #     namespaces: [team-a]",
+        "  #   - name: team-b   # found by the toolkit.fluxcd.io/tenant label\n  #     namespaces: [team-b]",
     ] {
         assert!(text.contains(expected), "{expected:?} in\n{text}");
     }

@@ -1,6 +1,7 @@
-//! The four core rules on a generated fleet of 120 tenants with seeded
-//! violations (`xtask::generate`): every seeded violation is reported
-//! and nothing else (precision and recall 100 %).
+//! The four core rules on generated fleets of 120 tenants with seeded
+//! violations (`xtask::generate`), in both layouts: every seeded violation
+//! is reported and nothing else (precision and recall 100 %), and each
+//! finding names the tenant it was seeded into.
 
 mod common;
 
@@ -18,19 +19,33 @@ const CORE_RULES: [&str; 4] = [
 ];
 
 #[test]
-fn core_rules_find_every_seeded_violation_and_nothing_else() {
+fn core_rules_find_every_seeded_violation_and_nothing_else_tenant_first() {
+    check_seeded(&FleetSpec::seeded(120), "tenant-first");
+}
+
+#[test]
+fn core_rules_find_every_seeded_violation_and_nothing_else_environment_first() {
+    check_seeded(
+        &FleetSpec::environment_first(120).with_seeds(),
+        "environment-first",
+    );
+}
+
+fn check_seeded(spec: &FleetSpec, layout: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let expected: BTreeSet<(String, String, u32)> =
-        write_fleet(dir.path(), &FleetSpec::seeded(120))
-            .expect("fleet written")
-            .into_iter()
-            .map(|(rule, path, line)| (rule.to_string(), path, line))
-            .collect();
+    let expected: BTreeSet<(String, String, u32)> = write_fleet(dir.path(), spec)
+        .expect("fleet written")
+        .into_iter()
+        .map(|(rule, path, line)| (rule.to_string(), path, line))
+        .collect();
     let run = lint(&LintOptions::new(dir.path())).expect("lint runs");
-    let found: BTreeSet<(String, String, u32)> = run
+    let core: Vec<_> = run
         .findings
         .iter()
         .filter(|f| CORE_RULES.contains(&f.rule.as_str()))
+        .collect();
+    let found: BTreeSet<(String, String, u32)> = core
+        .iter()
         .map(|f| {
             (
                 f.rule.to_string(),
@@ -43,7 +58,7 @@ fn core_rules_find_every_seeded_violation_and_nothing_else() {
     let missed: Vec<_> = expected.difference(&found).collect();
     let unexpected: Vec<_> = found.difference(&expected).collect();
     say(&format!(
-        "seeded fleet: {} seeded, {} reported, {true_positives} true positives (precision {:.1} %, recall {:.1} %)",
+        "seeded {layout} fleet: {} seeded, {} reported, {true_positives} true positives (precision {:.1} %, recall {:.1} %)",
         expected.len(),
         found.len(),
         100.0 * true_positives as f64 / found.len().max(1) as f64,
@@ -64,18 +79,38 @@ fn core_rules_find_every_seeded_violation_and_nothing_else() {
         missed.is_empty() && unexpected.is_empty(),
         "missed {missed:#?}\nunexpected {unexpected:#?}"
     );
+    // Tenant names: every seeded path names its team; so must the finding.
+    assert_eq!(run.fleet.tenant_names().len(), 120, "one tenant per team");
+    for finding in core
+        .iter()
+        .filter(|f| f.rule.as_str() != "plaintext-secret")
+    {
+        let path = run.loaded.store.get(finding.span.file).path.to_string();
+        let team = path
+            .split(['/', '.'])
+            .find(|part| part.starts_with("team-"))
+            .unwrap_or("");
+        assert!(
+            finding.message().contains(&format!("tenant {team}")),
+            "{path}: {}",
+            finding.message()
+        );
+    }
 }
 
 #[test]
-fn the_unseeded_fleet_has_no_finding() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let expected = write_fleet(dir.path(), &FleetSpec::new(30)).expect("fleet written");
-    assert!(expected.is_empty());
-    let run = lint(&LintOptions::new(dir.path())).expect("lint runs");
-    let messages: Vec<String> = run
-        .findings
-        .iter()
-        .map(|f| format!("{}: {}", f.rule, f.message()))
-        .collect();
-    assert!(messages.is_empty(), "{messages:#?}");
+fn the_unseeded_fleets_have_no_finding() {
+    for spec in [FleetSpec::new(30), FleetSpec::environment_first(30)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let expected = write_fleet(dir.path(), &spec).expect("fleet written");
+        assert!(expected.is_empty());
+        let run = lint(&LintOptions::new(dir.path())).expect("lint runs");
+        let messages: Vec<String> = run
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.rule, f.message()))
+            .collect();
+        assert!(messages.is_empty(), "{:?}: {messages:#?}", spec.layout);
+        assert_eq!(run.fleet.tenant_names().len(), 30, "{:?}", spec.layout);
+    }
 }

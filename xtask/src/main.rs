@@ -1,7 +1,8 @@
 //! `cargo xtask`: fleet-lint's development tasks.
 //!
-//! - `cargo xtask gen-fleet DIR TENANTS`: writes a generated fleet (the
-//!   benchmarks' input; see BENCHMARKS.md);
+//! - `cargo xtask gen-fleet DIR TENANTS [--environment-first] [--seeded]`:
+//!   writes a generated fleet (the benchmarks' input; see BENCHMARKS.md),
+//!   tenant-first unless asked, with the core rules' violations seeded if asked;
 //! - `cargo xtask fixture NAME DIR`: writes `fixtures/NAME` (`.` for all of
 //!   them) into DIR with the bases it names laid in (see
 //!   [`xtask::fixtures`]), the fleet a test lints;
@@ -15,7 +16,7 @@ use xtask::generate::{FleetSpec, write_fleet};
 use xtask::new_rule::{NewRule, scaffold};
 
 const USAGE: &str = "usage:
-  cargo xtask gen-fleet DIR TENANTS
+  cargo xtask gen-fleet DIR TENANTS [--environment-first] [--seeded]
   cargo xtask fixture NAME DIR
   cargo xtask new-rule ID --severity error|warning|info [--summary TEXT] [--tenant] [--security]";
 
@@ -37,13 +38,26 @@ fn main() -> ExitCode {
 }
 
 fn gen_fleet(args: &[String]) -> Result<(), String> {
-    let [dir, tenants] = args else {
+    let (flags, positional): (Vec<&String>, Vec<&String>) =
+        args.iter().partition(|a| a.starts_with("--"));
+    let [dir, tenants] = positional.as_slice() else {
         return Err(USAGE.to_string());
     };
     let tenants = tenants
         .parse()
         .map_err(|_| format!("TENANTS must be a number, not `{tenants}`"))?;
-    write_fleet(&PathBuf::from(dir), &FleetSpec::new(tenants))
+    let mut spec = FleetSpec::new(tenants);
+    for flag in flags {
+        spec = match flag.as_str() {
+            "--environment-first" => FleetSpec {
+                seeded: spec.seeded,
+                ..FleetSpec::environment_first(tenants)
+            },
+            "--seeded" => spec.with_seeds(),
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        };
+    }
+    write_fleet(&PathBuf::from(dir), &spec)
         .map(|_| ())
         .map_err(|e| format!("cannot write {dir}: {e}"))
 }

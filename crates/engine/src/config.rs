@@ -8,7 +8,9 @@
 //!   urls: [https://github.com/example/fleet]   # GitRepository URLs that mean "this checkout"
 //! tenants:
 //!   roots: [tenants]        # default: [tenants]
-//!   named:                  # default: one tenant per namespace under the roots
+//!   layers: [canary]        # folder names that are layers, not tenants, besides
+//!                           # base, overlays, apps, staging, production, ... and the clusters' names
+//!   named:                  # default: found (label, reconciling namespace, folder)
 //!     - name: infra
 //!       paths: [tenants/infra]
 //!       namespaces: [infra, infra-*]
@@ -50,6 +52,9 @@ pub struct Config {
     pub clusters: Vec<ClusterConfig>,
     pub(crate) repository_urls: Vec<String>,
     pub(crate) tenant_roots: Vec<String>,
+    /// `tenants.layers`: folder names under a tenant root that are layers
+    /// (besides [`crate::fleet::tenant::DEFAULT_LAYERS`] and the clusters' names).
+    pub(crate) tenant_layers: Vec<String>,
     /// Tenants, and the paths each owns.
     pub tenants: Vec<TenantConfig>,
     /// `rules.severity`, in file order.
@@ -185,18 +190,6 @@ impl Config {
         self.tenant_roots.iter().map(String::as_str).chain(default)
     }
 
-    /// The folder right under the tenant root that holds `path` (`team-a` for
-    /// `tenants/team-a/base/app.yaml`), when `path` is in one. A file right
-    /// under the root (`tenants/apps.yaml`, often the platform's objects that
-    /// make the tenants) is in no tenant's folder.
-    pub(crate) fn tenant_folder<'p>(&self, path: &'p str) -> Option<&'p str> {
-        let root = self
-            .roots()
-            .find(|r| crate::kustomize::paths::contains(r, path))?;
-        let rest = path.get(root.len()..).unwrap_or("").trim_start_matches('/');
-        rest.split_once('/').map(|(folder, _)| folder)
-    }
-
     /// Whether `path` is under one of the `rules.paths` directories.
     pub(crate) fn is_rule_file(&self, path: &str) -> bool {
         self.rule_paths
@@ -271,7 +264,8 @@ pub(crate) fn parse_config(text: &str) -> Result<Config, String> {
         config.repository_urls = reader.texts(repository, "urls")?;
     }
     if let Some(tenants) = root.get("tenants") {
-        reader.keys(tenants, &["roots", "named"])?;
+        reader.keys(tenants, &["roots", "layers", "named"])?;
+        config.tenant_layers = reader.texts(tenants, "layers")?;
         config.tenant_roots = reader
             .texts(tenants, "roots")?
             .into_iter()
@@ -481,7 +475,7 @@ mod tests {
     #[test]
     fn reads_every_section() {
         let config = parse_config(
-            "clusters:\n  - name: prod\n    path: ./clusters/prod/\nrepository:\n  urls: [https://x/fleet]\ntenants:\n  roots: [teams/]\n  named:\n    - name: infra\n      paths: [teams/infra]\n      namespaces: [infra-*]\n      privileged: true\n",
+            "clusters:\n  - name: prod\n    path: ./clusters/prod/\nrepository:\n  urls: [https://x/fleet]\ntenants:\n  roots: [teams/]\n  layers: [canary]\n  named:\n    - name: infra\n      paths: [teams/infra]\n      namespaces: [infra-*]\n      privileged: true\n",
         )
         .expect("valid");
         assert_eq!(
@@ -492,12 +486,7 @@ mod tests {
             }]
         );
         assert_eq!(config.roots().collect::<Vec<_>>(), ["teams"]);
-        assert_eq!(
-            config.tenant_folder("teams/infra/base/x.yaml"),
-            Some("infra")
-        );
-        assert_eq!(config.tenant_folder("apps/x.yaml"), None);
-        assert_eq!(config.tenant_folder("teams/apps.yaml"), None);
+        assert_eq!(config.tenant_layers, ["canary"]);
         assert!(config.tenants[0].privileged && config.tenants[0].owns_namespace("infra-db"));
         assert!(config.tenants[0].owns_path("teams/infra/base/x.yaml"));
     }

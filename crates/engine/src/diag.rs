@@ -121,6 +121,8 @@ pub struct Finding {
     related: Vec<Related>,
     help: Option<String>,
     secrets: Vec<Box<str>>,
+    /// The tenant whose object it is about, when the rule knows it.
+    tenant: Option<Box<str>>,
     /// Where credentials stand in the source: masked in snippets as written,
     /// whatever their spelling (escapes, folded or multi-line scalars).
     secret_spans: Vec<Span>,
@@ -142,8 +144,20 @@ impl Finding {
             related: Vec::new(),
             help: None,
             secrets: Vec::new(),
+            tenant: None,
             secret_spans: Vec::new(),
         }
+    }
+
+    /// This finding, about an object of `tenant` (reports name it).
+    pub(crate) fn with_tenant(mut self, tenant: Option<&str>) -> Finding {
+        self.tenant = tenant.map(Into::into);
+        self
+    }
+
+    /// The tenant whose object it is about, when the rule that made it knows.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 
     /// This finding, with another place that explains it.

@@ -5,19 +5,12 @@
 //! it does. What fleet-lint found on its own is listed in comments, to pin or
 //! adjust; the only active key restates the tenant roots in use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::config::Config;
-use crate::fleet::tenant::PLATFORM_NAMESPACES;
-use crate::fleet::{Fleet, Owner};
-
-/// What a tenant looks like from the fleet: its namespaces and whether it is privileged.
-#[derive(Default)]
-struct TenantSeen {
-    namespaces: BTreeSet<String>,
-    privileged: bool,
-}
+use crate::fleet::Fleet;
+use crate::fleet::tenant::{DEFAULT_LAYERS, TenantInfo};
 
 /// A starter config file.
 pub struct Starter {
@@ -29,11 +22,11 @@ pub struct Starter {
 
 /// The starter config for the repository `run` linted with `config`.
 pub fn starter_config(fleet: &Fleet, config: &Config) -> Starter {
-    let seen = tenants_seen(fleet);
+    let seen = &fleet.tenancy.tenants;
     let mut text = String::new();
     header(&mut text);
     clusters(&mut text, fleet, config);
-    tenants(&mut text, &seen, config);
+    tenants(&mut text, seen, config);
     rest(&mut text);
     Starter {
         text,
@@ -86,11 +79,20 @@ fn clusters(out: &mut String, fleet: &Fleet, config: &Config) {
     }
 }
 
-fn tenants(out: &mut String, seen: &BTreeMap<String, TenantSeen>, config: &Config) {
-    out.push_str("\ntenants:\n  # Each folder right under a root is a tenant.\n  roots:\n");
+fn tenants(out: &mut String, seen: &BTreeMap<String, TenantInfo>, config: &Config) {
+    out.push_str(
+        "\ntenants:\n  # Folders under a root hold tenants' content; a tenant is named by its\n  # toolkit.fluxcd.io/tenant label, else the namespace its Flux objects reconcile\n  # in, else its folder (docs/fleet-model.md).\n  roots:\n",
+    );
     for root in config.roots() {
         let _ = writeln!(out, "    - {root}");
     }
+    let (first, second) = DEFAULT_LAYERS.split_at(DEFAULT_LAYERS.len() / 2);
+    let _ = writeln!(
+        out,
+        "  # Folder names that are layers, not tenants (the tenant is the next folder down):\n  # the clusters' names, {},\n  # {}; add yours:\n  # layers: [canary]",
+        first.join(", "),
+        second.join(", ")
+    );
     let _ = writeln!(
         out,
         "  # The tenants found ({}). Name one to give it more paths or namespaces, or mark a\n  # tenant the platform runs `privileged: true` (tenant rules then skip it):\n  # named:",
@@ -98,7 +100,11 @@ fn tenants(out: &mut String, seen: &BTreeMap<String, TenantSeen>, config: &Confi
     );
     for (name, tenant) in seen {
         let namespaces: Vec<&str> = tenant.namespaces.iter().map(String::as_str).collect();
-        let _ = writeln!(out, "  #   - name: {name}");
+        let _ = writeln!(
+            out,
+            "  #   - name: {name}   # found by {}",
+            tenant.identity.describe()
+        );
         if !namespaces.is_empty() {
             let _ = writeln!(out, "  #     namespaces: [{}]", namespaces.join(", "));
         }
@@ -106,23 +112,6 @@ fn tenants(out: &mut String, seen: &BTreeMap<String, TenantSeen>, config: &Confi
             let _ = writeln!(out, "  #     privileged: true");
         }
     }
-}
-
-/// Every tenant that owns an object on some cluster, with the namespaces of its objects.
-fn tenants_seen(fleet: &Fleet) -> BTreeMap<String, TenantSeen> {
-    let mut seen: BTreeMap<String, TenantSeen> = BTreeMap::new();
-    for placed in fleet.clusters.iter().flat_map(|c| &c.objects) {
-        let Owner::Tenant { name, privileged } = &placed.owner else {
-            continue;
-        };
-        let tenant = seen.entry(name.clone()).or_default();
-        tenant.privileged |= *privileged;
-        let namespace = placed.resource.namespace();
-        if !namespace.is_empty() && !PLATFORM_NAMESPACES.contains(&namespace) {
-            tenant.namespaces.insert(namespace.to_string());
-        }
-    }
-    seen
 }
 
 fn rest(out: &mut String) {

@@ -191,6 +191,12 @@ macro_rules! builtin_rules {
                 by: [Model],
                 summary: "Manifest files that no cluster's Flux Kustomizations reach",
             }
+            ResourceSetNotEvaluated = "resourceset-not-evaluated" {
+                severity: Info,
+                tags: [],
+                by: [Model],
+                summary: "A Flux Operator ResourceSet whose inputs or templates cannot be known offline, so the objects it makes are not linted",
+            }
             NoEntryPoint = "no-entry-point" {
                 severity: Warning,
                 tags: [],

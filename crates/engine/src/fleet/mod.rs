@@ -13,6 +13,7 @@
 
 mod entry;
 pub mod refs;
+pub mod resource_set;
 mod source;
 pub mod substitute;
 pub mod tenant;
@@ -20,6 +21,7 @@ pub mod tenant;
 use crate::rule_id::RuleId;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diag::{Finding, Severity};
@@ -27,9 +29,10 @@ use crate::kustomize::paths::Kind;
 use crate::kustomize::{Resolver, Resource};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
+pub use resource_set::Expansion;
 pub use source::SourceLocality;
 pub use substitute::Unresolved;
-pub use tenant::Owner;
+pub use tenant::{Owner, Tenancy};
 
 /// API group of Flux Kustomizations.
 pub(crate) const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
@@ -168,6 +171,8 @@ pub struct Placed {
     pub sync: usize,
     /// Who owns it.
     pub owner: Owner,
+    /// For an object a ResourceSet made: which, and for which input set.
+    pub expansion: Option<Arc<Expansion>>,
 }
 
 impl FollowedKustomization {
@@ -218,16 +223,14 @@ pub struct Fleet {
     pub unreachable: Vec<FileId>,
     /// Sources not read from this checkout: (kind/namespace/name, where defined or referenced).
     pub external_sources: Vec<(String, Span)>,
+    /// What names the tenants, and every tenant found.
+    pub tenancy: Tenancy,
 }
 
 impl Fleet {
     /// The tenants that own an object on some cluster, by name.
     pub fn tenant_names(&self) -> BTreeSet<&str> {
-        self.clusters
-            .iter()
-            .flat_map(|c| &c.objects)
-            .filter_map(|placed| placed.owner.tenant())
-            .collect()
+        self.tenancy.tenants.keys().map(String::as_str).collect()
     }
 }
 
@@ -270,7 +273,6 @@ pub(crate) fn build_fleet(
 ) -> (Fleet, Vec<Finding>) {
     let mut builder = Builder {
         resolver,
-        config,
         locality: source::Locality::new(root, config),
         findings: Vec::new(),
         external: BTreeMap::new(),
@@ -289,6 +291,7 @@ pub(crate) fn build_fleet(
         .map(|point| builder.cluster(point))
         .collect();
     builder.remote_clusters(&mut clusters);
+    let tenancy = tenant::assign_owners(&mut clusters, builder.resolver.files().store(), config);
     let names = unique_names(clusters.iter().map(|c| {
         let qualified = c.remote.as_ref().map(|r| format!("{}/{}", r.hub, c.name));
         (c.name.clone(), qualified.unwrap_or_else(|| c.name.clone()))
@@ -312,18 +315,20 @@ pub(crate) fn build_fleet(
     }
     let external_sources: Vec<(String, Span)> = builder.external.into_iter().collect();
     for (source, span) in &external_sources {
-        findings.push(Finding::new(
+        let finding = Finding::new(
             RuleId::ExternalSource,
             Severity::Info,
             *span,
             format!("{source} is not this repository; what it holds is not linted"),
-        ));
+        );
+        findings.push(finding.with_tenant(source_owner(&clusters, source)));
     }
     (
         Fleet {
             clusters,
             unreachable,
             external_sources,
+            tenancy,
         },
         findings,
     )
@@ -331,7 +336,6 @@ pub(crate) fn build_fleet(
 
 struct Builder<'a, 'r> {
     resolver: &'a mut Resolver<'r>,
-    config: &'a Config,
     locality: source::Locality,
     findings: Vec<Finding>,
     external: BTreeMap<String, Span>,
@@ -366,7 +370,6 @@ struct RemoteSync {
     ks: Resource,
     id: String,
     dir: String,
-    owner: Owner,
     depends_on: Vec<String>,
     variables: Option<BTreeMap<String, String>>,
     missing_substitute_from: Vec<String>,
@@ -516,7 +519,7 @@ impl Builder<'_, '_> {
                 parent: None,
                 object: None,
                 depends_on: remote.depends_on,
-                owner: remote.owner,
+                owner: Owner::Platform,
                 complete: true,
                 unresolved: Vec::new(),
                 kube_config: None,
@@ -596,7 +599,6 @@ impl Builder<'_, '_> {
         id: String,
     ) -> Option<Vec<Pending>> {
         let resource = cluster.objects[pending.object].resource.clone();
-        let owner = cluster.objects[pending.object].owner.clone();
         let spec = resource.node.get("spec");
         let depends_on = spec
             .and_then(|s| s.get("dependsOn"))
@@ -619,7 +621,7 @@ impl Builder<'_, '_> {
             parent: Some(pending.parent),
             object: Some(pending.object),
             depends_on,
-            owner,
+            owner: Owner::Platform,
             complete: true,
             unresolved: Vec::new(),
             kube_config: kube_config_of(&resource),
@@ -648,7 +650,6 @@ impl Builder<'_, '_> {
                 missing_substitute_from: missing_substitute_from(cluster, &resource, &[]),
                 id: cluster.syncs[sync].id.clone(),
                 dir,
-                owner: cluster.syncs[sync].owner.clone(),
                 depends_on: cluster.syncs[sync].depends_on.clone(),
                 ks: resource,
             });
@@ -688,6 +689,7 @@ impl Builder<'_, '_> {
             }
         };
         let mut pending = Vec::new();
+        let mut resource_sets = Vec::new();
         for mut resource in build.resources {
             if let Some(vars) = &vars
                 && !substitution_disabled(&resource)
@@ -702,29 +704,40 @@ impl Builder<'_, '_> {
                     self.findings.push(substitution_over_budget(span));
                 }
             }
-            let path = self
-                .resolver
-                .files()
-                .store()
-                .get(resource.origin.file)
-                .path
-                .clone();
-            let owner = tenant::owner(&resource, &path, &cluster.syncs[sync].owner, self.config);
-            let placed = Placed {
-                resource,
-                sync,
-                owner,
-            };
-            let is_ks = placed.is_flux_kustomization();
-            let object = cluster.push(placed);
-            if is_ks {
-                pending.push(Pending {
-                    parent: sync,
-                    object,
-                });
+            let is_resource_set = resource_set::is_resource_set(&resource);
+            let object = place(cluster, sync, resource, None, &mut pending);
+            if is_resource_set {
+                resource_sets.push(object);
             }
         }
+        for set in resource_sets {
+            self.expand_resource_set(cluster, sync, set, &mut pending);
+        }
         pending
+    }
+
+    /// Places on `cluster`, for `sync`, the objects the ResourceSet at
+    /// `cluster.objects[set]` makes (its input providers looked up on the
+    /// same cluster).
+    fn expand_resource_set(
+        &mut self,
+        cluster: &mut Cluster,
+        sync: usize,
+        set: usize,
+        pending: &mut Vec<Pending>,
+    ) {
+        let resource = &cluster.objects[set].resource;
+        let file = self.resolver.files().store().get(resource.origin.file);
+        let provider = |namespace: &str, name: &str| {
+            cluster
+                .find("ResourceSetInputProvider", namespace, name)
+                .map(|p| p.resource.clone())
+        };
+        let expanded = resource_set::expand(resource, &provider, file);
+        self.findings.extend(expanded.findings);
+        for (object, expansion) in expanded.objects {
+            place(cluster, sync, object, Some(expansion), pending);
+        }
     }
 
     /// The variables of `ks`'s build: `substituteFrom` ConfigMaps and Secrets
@@ -807,6 +820,42 @@ impl Builder<'_, '_> {
 
 /// The non-optional `substituteFrom` objects of `ks` that neither the cluster
 /// nor the sync's own build (`own`) holds.
+/// The tenant owning the source `Kind namespace/name` where the fleet defines it.
+fn source_owner<'c>(clusters: &'c [Cluster], source: &str) -> Option<&'c str> {
+    let (kind, id) = source.split_once(' ')?;
+    let (namespace, name) = id.split_once('/')?;
+    clusters
+        .iter()
+        .find_map(|c| c.find(kind, namespace, name))
+        .and_then(|placed| placed.owner.tenant())
+}
+
+/// Places `resource` on `cluster` for `sync` (its owner is given once the
+/// fleet is built); a Flux Kustomization is queued to be followed.
+fn place(
+    cluster: &mut Cluster,
+    sync: usize,
+    resource: Resource,
+    expansion: Option<Arc<Expansion>>,
+    pending: &mut Vec<Pending>,
+) -> usize {
+    let placed = Placed {
+        resource,
+        sync,
+        owner: Owner::Platform,
+        expansion,
+    };
+    let is_ks = placed.is_flux_kustomization();
+    let object = cluster.push(placed);
+    if is_ks {
+        pending.push(Pending {
+            parent: sync,
+            object,
+        });
+    }
+    object
+}
+
 fn missing_substitute_from(cluster: &Cluster, ks: &Resource, own: &[Resource]) -> Vec<String> {
     let entries = ks
         .node

@@ -13,6 +13,7 @@ mod sarif;
 mod statistics;
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -56,7 +57,7 @@ impl<'a> Context<'a> {
         Context {
             findings: &run.findings,
             store: &run.loaded.store,
-            tenants: finding_tenants(&run.fleet, &run.findings),
+            tenants: finding_tenants(&run.fleet, &run.loaded.store, &run.findings),
             user_rules: &run.user_rules,
             baselined: run.baselined,
             schema_coverage: run.schema_coverage,
@@ -88,32 +89,60 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The tenant of each finding: the owner of the object whose document holds
-/// the finding's primary location, if a tenant.
-fn finding_tenants<'a>(fleet: &'a Fleet, findings: &[Finding]) -> Vec<Option<&'a str>> {
-    let mut by_file: std::collections::HashMap<FileId, Vec<(Span, &str)>> =
-        std::collections::HashMap::new();
+/// The tenant of each finding: the one its rule names; else the owner of the
+/// object whose definition holds its primary location; else, for a file
+/// under a tenant root, the tenant of the first tenant object built from it
+/// (a kustomization that includes it, a patch laid over it), else of its
+/// folder.
+fn finding_tenants<'a>(
+    fleet: &'a Fleet,
+    store: &SourceStore,
+    findings: &'a [Finding],
+) -> Vec<Option<&'a str>> {
+    let mut by_object: HashMap<FileId, Vec<(Span, &str)>> = HashMap::new();
+    let mut by_file: HashMap<FileId, &str> = HashMap::new();
     for placed in fleet.clusters.iter().flat_map(|c| &c.objects) {
-        if let Some(tenant) = placed.owner.tenant() {
-            let origin = placed.resource.origin;
-            by_file
-                .entry(origin.file)
-                .or_default()
-                .push((origin, tenant));
+        let Some(tenant) = placed.owner.tenant() else {
+            continue;
+        };
+        let origin = placed.resource.origin;
+        by_object
+            .entry(origin.file)
+            .or_default()
+            .push((origin, tenant));
+        let mut files = HashSet::new();
+        crate::fleet::collect_files(&placed.resource.node, &mut files);
+        files.extend(placed.resource.included_by.iter().map(|s| s.file));
+        for file in files {
+            if fleet.tenancy.is_tenant_path(&store.get(file).path) {
+                by_file.entry(file).or_insert(tenant);
+            }
         }
     }
     findings
         .iter()
         .map(|finding| {
             let span = finding.span;
-            by_file
-                .get(&span.file)?
-                .iter()
-                .find_map(|(origin, tenant)| {
-                    (origin.start.offset <= span.start.offset
-                        && span.end.offset <= origin.end.offset)
-                        .then_some(*tenant)
-                })
+            let defining = || {
+                by_object
+                    .get(&span.file)?
+                    .iter()
+                    .find_map(|(origin, tenant)| {
+                        (origin.start.offset <= span.start.offset
+                            && span.end.offset <= origin.end.offset)
+                            .then_some(*tenant)
+                    })
+            };
+            let folder = || {
+                let owner = fleet.tenancy.folder_owner(&store.get(span.file).path)?;
+                let (name, _) = fleet.tenancy.tenants.get_key_value(owner.tenant()?)?;
+                Some(name.as_str())
+            };
+            finding
+                .tenant()
+                .or_else(defining)
+                .or_else(|| by_file.get(&span.file).copied())
+                .or_else(folder)
         })
         .collect()
 }

@@ -62,6 +62,7 @@ fn finding(cluster: &Cluster, placed: &Placed, reference: &Reference) -> Finding
     Finding::new(ID, Severity::Warning, reference.name_span, message)
         .with_help(help)
         .with_related(span, landed)
+        .with_tenant(placed.owner.tenant())
 }
 
 fn made_by_bootstrap(reference: &Reference) -> bool {

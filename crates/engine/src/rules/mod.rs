@@ -86,16 +86,24 @@ pub(crate) struct RulesOutcome {
     pub(crate) schema_time: std::time::Duration,
 }
 
-/// Merges findings of the same rule at the same place (the same object seen on
-/// several clusters or through several overlays), keeping all related locations.
+/// Merges findings of the same rule at the same place about the same tenant's
+/// object (the same object seen on several clusters or through several
+/// overlays), keeping all related locations. A template that makes objects of
+/// several tenants (a ResourceSet's, a base two tenants include) gives one
+/// finding per tenant: each is fixed, or suppressed, on its own.
 fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
-    let mut index: HashMap<(Rule, Span), usize> = HashMap::new();
+    let mut index: HashMap<(Rule, Span, Option<Box<str>>), usize> = HashMap::new();
     for finding in findings {
-        match index.get(&(finding.rule.clone(), finding.span)) {
+        let key = (
+            finding.rule.clone(),
+            finding.span,
+            finding.tenant().map(Into::into),
+        );
+        match index.get(&key) {
             Some(&i) => out[i].absorb_related(finding),
             None => {
-                index.insert((finding.rule.clone(), finding.span), out.len());
+                index.insert(key, out.len());
                 out.push(finding);
             }
         }
@@ -113,6 +121,13 @@ pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
         ),
         None => format!("cluster {}", cluster.name),
     };
+    let made_by = placed.expansion.as_ref().map_or(String::new(), |e| {
+        let input = e
+            .input
+            .as_ref()
+            .map_or(String::new(), |(_, i)| format!(" for {i}"));
+        format!(", made by ResourceSet {}{input}", e.resource_set)
+    });
     for sync in cluster.sync_chain(placed.sync).into_iter().rev() {
         let sync = &cluster.syncs[sync];
         if let Some(definition) = sync.definition(cluster) {
@@ -122,11 +137,45 @@ pub(crate) fn landing(cluster: &Cluster, placed: &Placed) -> (Span, String) {
                 .map_or_else(|| node.headline(), |n| n.span);
             return (
                 span,
-                format!("lands on {on} through Kustomization {}", sync.id),
+                format!("lands on {on} through Kustomization {}{made_by}", sync.id),
             );
         }
     }
-    (placed.resource.node.headline(), format!("lands on {on}"))
+    (
+        placed.resource.node.headline(),
+        format!("lands on {on}{made_by}"),
+    )
+}
+
+/// A finding about `placed`, a tenant's object on `cluster`, completed: the
+/// kustomization entries that pulled it in from outside the tenant trees
+/// (ownership flows through them), where it lands (with `there`, what is
+/// true of it on that cluster), and the tenant reports name.
+pub(crate) fn about_tenant_object(
+    finding: Finding,
+    ctx: &RuleContext,
+    cluster: &Cluster,
+    placed: &Placed,
+    there: Option<&str>,
+) -> Finding {
+    let origin_path = &ctx.store().get(placed.resource.origin.file).path;
+    let pulled_in = !ctx.fleet.tenancy.is_tenant_path(origin_path);
+    let references = if pulled_in {
+        placed.resource.included_by.as_slice()
+    } else {
+        &[]
+    };
+    let finding = references.iter().fold(finding, |f, span| {
+        f.with_related(*span, "pulled into the tenant's build here")
+    });
+    let (span, landed) = landing(cluster, placed);
+    let landed = match there {
+        Some(there) => format!("{landed}; there it {there}"),
+        None => landed,
+    };
+    finding
+        .with_related(span, landed)
+        .with_tenant(placed.owner.tenant())
 }
 
 /// A user's declarative rule (from `rules.paths`), as reports describe it.

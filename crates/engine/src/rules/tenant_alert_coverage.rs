@@ -6,7 +6,7 @@
 use crate::rules::RuleId;
 use std::collections::HashMap;
 
-use super::{RuleContext, landing};
+use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
 use crate::fleet::{Cluster, Placed};
 use crate::kustomize::Resource;
@@ -37,12 +37,15 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
             };
             let r = &placed.resource;
             let message = format!("{} of tenant {tenant} {reason}", r.describe());
-            let (span, landed) = landing(cluster, placed);
-            findings.push(
-                Finding::new(ID, severity, r.node.headline(), message)
-                    .with_help("add an eventSources entry for it to an Alert (eventSeverity error or info) whose Provider pages the tenant's on-call")
-                    .with_related(span, format!("{landed}; there it {reason}")),
-            );
+            let finding = Finding::new(ID, severity, r.node.headline(), message)
+                    .with_help("add an eventSources entry for it to an Alert (eventSeverity error or info) whose Provider pages the tenant's on-call");
+            findings.push(about_tenant_object(
+                finding,
+                ctx,
+                cluster,
+                placed,
+                Some(&reason),
+            ));
         }
     }
     findings

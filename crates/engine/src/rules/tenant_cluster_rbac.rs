@@ -3,8 +3,9 @@
 //! pulled into a tenant's build by a Kustomize reference (which is then a
 //! related location). RoleBindings to a ClusterRole are fine.
 
-use super::{RuleContext, landing};
+use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
+use crate::fleet::Owner;
 use crate::rules::RuleId;
 use crate::yaml::Node;
 
@@ -31,19 +32,7 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
             ) else {
                 continue;
             };
-            // Defined outside the tenant roots: the references that pulled it in explain it.
-            let origin_path = &ctx.store().get(placed.resource.origin.file).path;
-            let pulled_in = ctx.config.tenant_folder(origin_path).is_none();
-            let references = if pulled_in {
-                placed.resource.included_by.as_slice()
-            } else {
-                &[]
-            };
-            let finding = references.iter().fold(finding, |f, span| {
-                f.with_related(*span, "pulled into the tenant's build here")
-            });
-            let (span, message) = landing(cluster, placed);
-            findings.push(finding.with_related(span, message));
+            findings.push(about_tenant_object(finding, ctx, cluster, placed, None));
         }
     }
     findings.extend(unplaced_under_tenant_roots(ctx));
@@ -80,17 +69,13 @@ fn unplaced_under_tenant_roots(ctx: &RuleContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     for file in &ctx.fleet.unreachable {
         let path = &ctx.store().get(*file).path;
-        let Some(tenant) = ctx.config.tenant_folder(path) else {
+        let Some(Owner::Tenant {
+            name: tenant,
+            privileged: false,
+        }) = ctx.fleet.tenancy.folder_owner(path)
+        else {
             continue;
         };
-        if ctx
-            .config
-            .tenants
-            .iter()
-            .any(|t| t.privileged && (t.owns_path(path) || t.name == tenant))
-        {
-            continue;
-        }
         for doc in &ctx.files()[file.0 as usize].documents {
             let node = &doc.root;
             let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -99,7 +84,7 @@ fn unplaced_under_tenant_roots(ctx: &RuleContext) -> Vec<Finding> {
                 .and_then(Node::as_str)
                 .and_then(|v| v.split_once('/'))
                 .map_or("", |(g, _)| g);
-            findings.extend(finding_for(kind, group, node, tenant));
+            findings.extend(finding_for(kind, group, node, &tenant));
         }
     }
     findings

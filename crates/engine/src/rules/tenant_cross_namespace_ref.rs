@@ -4,7 +4,7 @@
 //! ImageUpdateAutomation sources, HelmRelease chart sources, ImagePolicy
 //! repositories, Alert event sources and Receiver resources.
 
-use super::{RuleContext, landing};
+use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
 use crate::fleet::refs::references;
 use crate::rules::RuleId;
@@ -37,9 +37,7 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                     reference.field,
                     reference.namespace
                 );
-                let (span, landed) = landing(cluster, placed);
-                findings.push(
-                    Finding::new(
+                let finding = Finding::new(
                         ID,
                         Severity::Error,
                         reference.namespace_span.unwrap_or(reference.name_span),
@@ -52,9 +50,8 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                         )
                     } else {
                         format!("list only objects of namespace {own}; other namespaces' events are the platform's to route")
-                    })
-                    .with_related(span, landed),
-                );
+                    });
+                findings.push(about_tenant_object(finding, ctx, cluster, placed, None));
             }
         }
     }

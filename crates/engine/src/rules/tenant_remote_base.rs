@@ -57,12 +57,12 @@ fn tenant_kustomizations(ctx: &RuleContext) -> BTreeSet<(FileId, String)> {
         {
             continue;
         }
-        if let Some(named) = ctx.config.tenants.iter().find(|t| t.owns_path(&file.path)) {
-            if !named.privileged {
-                out.insert((id, named.name.clone()));
-            }
-        } else if let Some(folder) = ctx.config.tenant_folder(&file.path) {
-            out.insert((id, folder.to_string()));
+        if let Some(Owner::Tenant {
+            name,
+            privileged: false,
+        }) = ctx.fleet.tenancy.folder_owner(&file.path)
+        {
+            out.insert((id, name));
         }
     }
     for cluster in &ctx.fleet.clusters {

@@ -6,7 +6,7 @@
 use crate::rules::RuleId;
 use std::collections::{HashMap, HashSet};
 
-use super::{RuleContext, landing};
+use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
 use crate::fleet::tenant::PLATFORM_NAMESPACES;
 use crate::fleet::{Owner, Placed};
@@ -47,8 +47,7 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                 ),
             )
             .with_help("define the ServiceAccount (with a RoleBinding) in the tenant's namespace, or fix the name");
-            let (span, landed) = landing(cluster, placed);
-            findings.push(finding.with_related(span, landed));
+            findings.push(about_tenant_object(finding, ctx, cluster, placed, None));
         }
     }
     findings

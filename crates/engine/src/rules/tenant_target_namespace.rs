@@ -2,9 +2,9 @@
 //! must not send its content, through `spec.targetNamespace`, into a namespace
 //! of the platform or of another tenant.
 
-use super::{RuleContext, landing};
+use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
-use crate::fleet::tenant::{PLATFORM_NAMESPACES, namespace_owner};
+use crate::fleet::tenant::PLATFORM_NAMESPACES;
 use crate::fleet::{Cluster, Owner};
 use crate::rules::RuleId;
 
@@ -42,12 +42,8 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                 "{} of tenant {tenant} sets targetNamespace `{target}`, {whose}: everything it applies lands outside the tenant",
                 placed.resource.describe()
             );
-            let (span, landed) = landing(cluster, placed);
-            findings.push(
-                Finding::new(ID, Severity::Error, node.span, message)
-                    .with_help(help)
-                    .with_related(span, landed),
-            );
+            let finding = Finding::new(ID, Severity::Error, node.span, message).with_help(help);
+            findings.push(about_tenant_object(finding, ctx, cluster, placed, None));
         }
     }
     findings
@@ -68,6 +64,6 @@ fn outside_of_tenant(
     let created_by_tenant = cluster
         .find("Namespace", "", target)
         .is_some_and(|ns| ns.owner.tenant() == Some(tenant));
-    let owner = namespace_owner(target, ctx.config);
+    let owner = ctx.fleet.tenancy.namespace_owner(target);
     (owner.tenant() != Some(tenant) && !created_by_tenant).then_some(owner)
 }

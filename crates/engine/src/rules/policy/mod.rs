@@ -197,7 +197,11 @@ impl Policy {
             ),
             None => finding,
         };
-        Some(finding.with_related(landed_at, landed))
+        Some(
+            finding
+                .with_related(landed_at, landed)
+                .with_tenant(placed.owner.tenant()),
+        )
     }
 
     /// When the built object fails but its document as written passes (an

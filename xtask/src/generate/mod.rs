@@ -1,11 +1,15 @@
-//! A generator of synthetic fleet repositories, for benchmarks and tests.
+//! A generator of synthetic fleet repositories, for benchmarks and tests,
+//! in two layouts ([`Layout`]).
 //!
-//! It writes the platform layout users start from (layout 1 of the rule
-//! contract): `clusters/{production,staging}` with a Flux sync and Flux
-//! Kustomizations for infrastructure and tenants, `infrastructure/` with
-//! PagerDuty and Rocket.Chat providers and alerts, and per tenant
+//! Tenant-first (layout 1 of the rule contract, the default):
+//! `clusters/{production,staging}` with a Flux sync and Flux Kustomizations
+//! for infrastructure and tenants, `infrastructure/` with PagerDuty and
+//! Rocket.Chat providers and alerts, and per tenant
 //! `tenants/<team>/{base,production,staging}` with a namespace, RBAC, a
-//! HelmRelease-based app and environment overlays.
+//! HelmRelease-based app and environment overlays. Environment-first (Flux's
+//! multi-tenancy example): see [`environment_first`].
+
+mod environment_first;
 
 use std::fs;
 use std::io;
@@ -15,28 +19,55 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub struct FleetSpec {
     pub tenants: usize,
-    /// Apps (HelmReleases) per tenant.
+    /// Apps per tenant.
     pub apps_per_tenant: usize,
     /// Seed violations of the core rules into some tenants (see [`seed_of`]).
     pub seeded: bool,
+    /// How the repository is laid out.
+    pub layout: Layout,
+}
+
+/// The shape of a generated fleet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `tenants/<team>/{base,production,staging}`, two clusters.
+    TenantFirst,
+    /// `tenants/{base,<cluster>}/<team>` and `tenants/apps/<team>/...`,
+    /// four clusters (see [`environment_first`]).
+    EnvironmentFirst,
 }
 
 impl FleetSpec {
-    /// A clean fleet of `tenants` tenants.
+    /// A clean tenant-first fleet of `tenants` tenants.
     pub fn new(tenants: usize) -> FleetSpec {
         FleetSpec {
             tenants,
             apps_per_tenant: 3,
             seeded: false,
+            layout: Layout::TenantFirst,
+        }
+    }
+
+    /// A clean environment-first fleet of `tenants` tenants, five apps each.
+    pub fn environment_first(tenants: usize) -> FleetSpec {
+        FleetSpec {
+            apps_per_tenant: 5,
+            layout: Layout::EnvironmentFirst,
+            ..FleetSpec::new(tenants)
         }
     }
 
     /// The same fleet with violations seeded.
-    pub fn seeded(tenants: usize) -> FleetSpec {
+    pub fn with_seeds(self) -> FleetSpec {
         FleetSpec {
             seeded: true,
-            ..FleetSpec::new(tenants)
+            ..self
         }
+    }
+
+    /// A tenant-first fleet with violations seeded.
+    pub fn seeded(tenants: usize) -> FleetSpec {
+        FleetSpec::new(tenants).with_seeds()
     }
 }
 
@@ -76,6 +107,9 @@ const CLUSTERS: [&str; 2] = ["production", "staging"];
 /// Writes a fleet repository described by `spec` under `root` (created if
 /// needed); returns the core-rule findings its seeded violations must give.
 pub fn write_fleet(root: &Path, spec: &FleetSpec) -> io::Result<Vec<Expected>> {
+    if spec.layout == Layout::EnvironmentFirst {
+        return environment_first::write_fleet(root, spec);
+    }
     for cluster in CLUSTERS {
         write_cluster(root, cluster)?;
     }
@@ -242,6 +276,14 @@ spec:
 /// tenant's Flux Kustomization and HelmReleases.
 fn alerts(spec: &FleetSpec) -> String {
     let mut sources = String::from("    - kind: Kustomization\n      name: '*'\n");
+    if spec.layout == Layout::EnvironmentFirst {
+        // The tenants' Kustomizations live in their own namespaces.
+        for team in (0..spec.tenants).map(tenant_name) {
+            sources.push_str(&format!(
+                "    - kind: Kustomization\n      name: '*'\n      namespace: {team}\n"
+            ));
+        }
+    }
     for index in (0..spec.tenants).filter(|&i| seed(spec, i) != Some(Seed::Unalerted)) {
         let team = tenant_name(index);
         sources.push_str(&format!(
@@ -284,43 +326,10 @@ fn write_tenant(
     write(
         root,
         &format!("{base}/sources.yaml"),
-        &format!(
-            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: {team}\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n"
-        ),
+        &helm_repository(team),
     )?;
-    write(
-        root,
-        &format!("{base}/namespace.yaml"),
-        &format!(
-            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {team}\n  labels:\n    toolkit.fluxcd.io/tenant: {team}\n"
-        ),
-    )?;
-    write(
-        root,
-        &format!("{base}/rbac.yaml"),
-        &format!(
-            "apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: {team}
-  namespace: {team}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: gotk-reconciler
-  namespace: {team}
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: cluster-admin
-subjects:
-  - kind: ServiceAccount
-    name: {team}
-    namespace: {team}
-"
-        ),
-    )?;
+    write(root, &format!("{base}/namespace.yaml"), &namespace(team))?;
+    write(root, &format!("{base}/rbac.yaml"), &reconciler_rbac(team))?;
     for app in 0..spec.apps_per_tenant {
         let file = format!("app-{app}.yaml");
         let without_sa = app == 0 && seed == Some(Seed::MissingServiceAccount);
@@ -411,17 +420,13 @@ fn seeded_file(
     let (file, text, rule, line) = match seed {
         Some(Seed::ClusterRoleBinding) => (
             "cluster-rbac.yaml",
-            format!(
-                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {team}-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: {team}\n    namespace: {team}\n"
-            ),
+            cluster_role_binding(team),
             "tenant-cluster-rbac",
             2,
         ),
         Some(Seed::PlaintextSecret) => (
             "db-secret.yaml",
-            format!(
-                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {team}\nstringData:\n  password: Zx9-{team}-Qw7pL2\n"
-            ),
+            clear_secret(team, "db"),
             "plaintext-secret",
             7,
         ),
@@ -430,6 +435,60 @@ fn seeded_file(
     write(root, &format!("{base}/{file}"), &text)?;
     expected.push((rule, format!("{base}/{file}"), line));
     Ok(Some(file.to_string()))
+}
+
+/// The tenant's chart repository.
+fn helm_repository(team: &str) -> String {
+    format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: {team}\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n"
+    )
+}
+
+/// The tenant's Namespace, labelled as `flux create tenant` labels it.
+fn namespace(team: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {team}\n  labels:\n    toolkit.fluxcd.io/tenant: {team}\n"
+    )
+}
+
+/// The tenant's reconciler: a ServiceAccount, admin of its namespace.
+fn reconciler_rbac(team: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {team}
+  namespace: {team}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: gotk-reconciler
+  namespace: {team}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: {team}
+    namespace: {team}
+"
+    )
+}
+
+/// The ClusterRoleBinding seed (its `kind:` on line 2).
+fn cluster_role_binding(team: &str) -> String {
+    format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {team}-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: {team}\n    namespace: {team}\n"
+    )
+}
+
+/// The plaintext-secret seed (its clear value on line 7).
+fn clear_secret(team: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {team}\nstringData:\n  password: Zx9-{team}-Qw7pL2\n"
+    )
 }
 
 fn helm_release(team: &str, app: usize, with_service_account: bool) -> String {
