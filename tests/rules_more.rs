@@ -11,21 +11,7 @@ use serde_json::Value;
 /// (path, line, severity, message) of the findings of `rule`.
 fn findings(name: &str, rule: &str) -> Vec<(String, u64, String, String)> {
     let (_, report) = lint_json(&fixture(name), &[]);
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .map(|f| {
-            let text = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            (
-                text("path"),
-                f["line"].as_u64().unwrap_or(0),
-                text("severity"),
-                text("message"),
-            )
-        })
-        .collect()
+    common::rule_rows(&report, rule)
 }
 
 fn assert_clean(name: &str) {

@@ -221,6 +221,21 @@ pub fn edit(path: &Path, old: &str, new: &str) {
     std::fs::write(path, text.replacen(old, new, 1)).expect("writable");
 }
 
+/// (path, line, severity, message) of the findings of `rule` in a JSON report.
+pub fn rule_rows(report: &Value, rule: &str) -> Vec<(String, u64, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            let line = f["line"].as_u64().unwrap_or(0);
+            (text("path"), line, text("severity"), text("message"))
+        })
+        .collect()
+}
+
 /// (rule, path, line, message) of every finding of a JSON report.
 pub fn rows(report: &Value) -> Vec<(String, String, u64, String)> {
     report["findings"]

@@ -129,6 +129,12 @@ macro_rules! builtin_rules {
                 by: [Check(super::tenant_target_namespace::check)],
                 summary: "A tenant Flux object whose targetNamespace belongs to the platform or another tenant",
             }
+            ClusterLockdown = "cluster-lockdown" {
+                severity: Error,
+                tags: [Security, Tenant],
+                by: [Check(super::cluster_lockdown::check)],
+                summary: "A cluster with tenants whose Flux runs without the multi-tenancy lockdown flags",
+            }
             TenantKubeconfig = "tenant-kubeconfig" {
                 severity: Error,
                 tags: [Security, Tenant],

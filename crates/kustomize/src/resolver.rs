@@ -244,6 +244,33 @@ impl<'f> Resolver<'f> {
         }
     }
 
+    /// `stubs` as the patches of `dir`'s kustomization leave them (its
+    /// `patches`, `patchesJson6902` and `patchesStrategicMerge`, matched and
+    /// applied as kustomize applies them): what the kustomization would make
+    /// of objects it does not hold, such as the controller Deployments `flux
+    /// bootstrap` writes into a placeholder. Nothing is reported (building
+    /// `dir` reports its problems); `None` when `dir` has no kustomization.
+    pub fn patched_stubs(&mut self, dir: &str, stubs: Vec<Resource>) -> Option<Vec<Resource>> {
+        let reported = self.cx.problems.len();
+        let Some((file, root)) = self.kustomization_root(dir) else {
+            self.cx.problems.truncate(reported);
+            return None;
+        };
+        let mut patches_only = Node::empty_map(root.span);
+        for field in ["patches", "patchesJson6902", "patchesStrategicMerge"] {
+            if let Some(value) = root.get(field) {
+                patches_only.set(field, value.clone());
+            }
+        }
+        self.cx.stack.push(dir.to_string());
+        let mut objects = Objects::new();
+        objects.resources = stubs;
+        let patched = self.run_pipeline(dir, file, &patches_only, objects);
+        self.cx.stack.pop();
+        self.cx.problems.truncate(reported);
+        Some(patched.resources)
+    }
+
     /// Builds the kustomization in `dir` (which must have one), memoised.
     fn build_kustomization(&mut self, dir: &str) -> Arc<Objects> {
         if let Some(done) = self.memo.get(dir) {

@@ -12,6 +12,7 @@
 //! contract (`mission-rules.md`).
 
 mod entry;
+pub mod lockdown;
 pub mod refs;
 pub mod resource_set;
 mod source;
@@ -29,6 +30,7 @@ use crate::kustomize::paths::Kind;
 use crate::kustomize::{Resolver, Resource};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
+pub use lockdown::Lockdown;
 pub use resource_set::Expansion;
 pub use source::SourceLocality;
 pub use substitute::Unresolved;
@@ -61,6 +63,9 @@ pub struct Cluster {
     pub remote: Option<Remote>,
     /// For a cluster a Flux Operator instance starts: its sync and settings.
     pub operator: Option<Operator>,
+    /// The multi-tenancy lockdown its Flux runs with, as far as the
+    /// repository says it (a remote cluster's is [`Lockdown::Unknown`]).
+    pub lockdown: Lockdown,
     /// (kind, namespace, name) -> first index in `objects`.
     index: HashMap<(String, String, String), usize>,
 }
@@ -95,6 +100,9 @@ pub struct Operator {
     /// `spec.cluster.networkPolicy` (default true): the controllers' network
     /// policies.
     pub network_policy: bool,
+    /// Where the lockdown is set or missing: `spec.cluster.multitenant`, else
+    /// `spec.cluster`, else `spec`.
+    pub at: Span,
 }
 
 impl Operator {
@@ -121,6 +129,10 @@ impl Operator {
                 .unwrap_or("default")
                 .to_string(),
             network_policy: flag("networkPolicy", true),
+            at: spec
+                .get_path(&["cluster", "multitenant"])
+                .or_else(|| spec.get("cluster"))
+                .map_or(spec.span, |n| n.span),
         }
     }
 
@@ -291,6 +303,9 @@ pub(crate) fn build_fleet(
         .map(|point| builder.cluster(point))
         .collect();
     builder.remote_clusters(&mut clusters);
+    for cluster in clusters.iter_mut().filter(|c| c.remote.is_none()) {
+        cluster.lockdown = lockdown::lockdown_of(cluster, builder.resolver);
+    }
     let tenancy = tenant::assign_owners(&mut clusters, builder.resolver.files().store(), config);
     let names = unique_names(clusters.iter().map(|c| {
         let qualified = c.remote.as_ref().map(|r| format!("{}/{}", r.hub, c.name));
@@ -410,6 +425,7 @@ impl Builder<'_, '_> {
             remote: None,
             index: HashMap::new(),
             operator,
+            lockdown: Lockdown::Unknown,
         };
         let root_id = match (&sync_object, &cluster.operator) {
             (Some(r), _) => format!("{}/{}", r.namespace(), r.name()),
@@ -509,6 +525,7 @@ impl Builder<'_, '_> {
             }),
             operator: None,
             index: HashMap::new(),
+            lockdown: Lockdown::Unknown,
         };
         let mut queue = Vec::new();
         for remote in group {

@@ -7,6 +7,7 @@
 //! the same source location found on several clusters or builds becomes one
 //! finding, with the places it lands as related locations.
 
+mod cluster_lockdown;
 mod dangling_reference;
 mod plaintext_secret;
 pub(crate) mod policy;

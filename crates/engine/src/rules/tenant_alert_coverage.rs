@@ -1,7 +1,8 @@
 //! `tenant-alert-coverage`: every tenant Flux Kustomization and HelmRelease,
 //! on every cluster it lands on, is watched by an Alert on that cluster that
 //! is not suspended, forwards errors, and sends to an existing, active
-//! Provider in the Alert's namespace.
+//! Provider in the Alert's namespace; on a cluster locked down with
+//! `--no-cross-namespace-refs`, in the object's own namespace.
 
 use crate::rules::RuleId;
 use std::collections::HashMap;
@@ -144,7 +145,7 @@ fn coverage(cluster: &Cluster, alerts: &EventSources, placed: &Placed) -> Covera
     };
     let problems: Vec<Option<String>> = watching
         .iter()
-        .map(|alert| alert_problem(cluster, alert))
+        .map(|alert| alert_problem(cluster, alert, &placed.resource))
         .collect();
     let working: Vec<&&Resource> = watching
         .iter()
@@ -173,8 +174,19 @@ fn coverage(cluster: &Cluster, alerts: &EventSources, placed: &Placed) -> Covera
     }
 }
 
-/// Why an Alert that watches an object would not deliver its error events.
-fn alert_problem(cluster: &Cluster, alert: &Resource) -> Option<String> {
+/// Why an Alert that watches `object` would not deliver its error events.
+fn alert_problem(cluster: &Cluster, alert: &Resource, object: &Resource) -> Option<String> {
+    if alert.namespace() != object.namespace()
+        && cluster
+            .lockdown
+            .blocks_cross_namespace_refs("notification-controller")
+    {
+        return Some(format!(
+            "is in namespace {}: Flux will refuse this on cluster {} (notification-controller runs with --no-cross-namespace-refs: an Alert receives the events of its own namespace only)",
+            alert.namespace(),
+            cluster.name
+        ));
+    }
     if suspended(alert) {
         return Some("is suspended".into());
     }

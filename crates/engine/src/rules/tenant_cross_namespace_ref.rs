@@ -51,9 +51,30 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
                     } else {
                         format!("list only objects of namespace {own}; other namespaces' events are the platform's to route")
                     });
-                findings.push(about_tenant_object(finding, ctx, cluster, placed, None));
+                let refused = controller_of(placed.resource.kind())
+                    .filter(|c| cluster.lockdown.blocks_cross_namespace_refs(c))
+                    .map(|c| format!("is refused: {c} runs with --no-cross-namespace-refs"));
+                findings.push(about_tenant_object(
+                    finding,
+                    ctx,
+                    cluster,
+                    placed,
+                    refused.as_deref(),
+                ));
             }
         }
     }
     findings
+}
+
+/// The controller that reconciles objects of `kind` (and checks their references).
+fn controller_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Kustomization" => "kustomize-controller",
+        "HelmRelease" => "helm-controller",
+        "Alert" | "Receiver" => "notification-controller",
+        "ImagePolicy" | "ImageRepository" => "image-reflector-controller",
+        "ImageUpdateAutomation" => "image-automation-controller",
+        _ => return None,
+    })
 }
