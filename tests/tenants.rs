@@ -302,3 +302,33 @@ fn what_a_resource_set_cannot_know_offline_is_said() {
         "nothing is guessed"
     );
 }
+
+#[test]
+fn findings_in_a_tenants_kustomization_name_the_tenant_in_json_and_sarif() {
+    let name = "rules/tenant-remote-base/fail";
+    let tenants: Vec<(String, String)> = findings(name)
+        .into_iter()
+        .map(|(rule, _, _, tenant, _)| (rule, tenant))
+        .collect();
+    assert_eq!(
+        tenants,
+        [
+            ("kustomize-remote-ref".to_string(), "team-a".to_string()),
+            ("tenant-remote-base".to_string(), "team-a".to_string())
+        ],
+        "both are at tenants/team-a/kustomization.yaml"
+    );
+    let output = fleet_lint()
+        .arg(fixture(name))
+        .args(["--format", "sarif"])
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+    let tenants: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["properties"]["tenant"].as_str())
+        .collect();
+    assert_eq!(tenants, ["team-a", "team-a"]);
+}
