@@ -70,10 +70,11 @@ pub(crate) const TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
 
 /// Folder names under a tenant root that are layers (environments, overlays,
 /// app trees), not tenants: the tenant is the next folder down.
-pub const DEFAULT_LAYERS: [&str; 12] = [
+pub const DEFAULT_LAYERS: [&str; 13] = [
     "base",
     "bases",
     "overlays",
+    "components",
     "apps",
     "staging",
     "stage",
