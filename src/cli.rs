@@ -286,7 +286,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
-    if args.statistics && !matches!(args.format, Format::Human | Format::Json) {
+    if args.statistics && !matches!(args.format, Format::Human | Format::Concise | Format::Json) {
         return Err(format!(
             "`--statistics` prints a table or JSON, not `--format {}`",
             args.format.name()

@@ -160,7 +160,9 @@ fn github_format_writes_workflow_commands() {
 #[test]
 fn output_is_identical_whatever_the_thread_count() {
     for fleet in ["example-fleet", "yaml-broken"] {
-        for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
+        for format in [
+            "human", "concise", "json", "sarif", "github", "junit", "markdown",
+        ] {
             let run = |jobs: &str| {
                 let output = fleet_lint()
                     .arg(fixture(fleet))

@@ -58,32 +58,34 @@ fn every_output(dir: &std::path::Path, rules_keys: &str) -> Vec<(Vec<String>, St
     let off = off.to_string_lossy().into_owned();
     let report_file = scratch.path().join("report.sarif");
     let baseline = scratch.path().join("baseline.json");
-    let runs: Vec<Vec<String>> = ["human", "json", "sarif", "github", "junit", "markdown"]
-        .iter()
-        .flat_map(|format| {
-            [
-                vec!["--format".into(), format.to_string()],
-                vec![
-                    "--format".into(),
-                    format.to_string(),
-                    "--config".into(),
-                    off.clone(),
-                ],
-            ]
-        })
-        .chain([
+    let runs: Vec<Vec<String>> = [
+        "human", "concise", "json", "sarif", "github", "junit", "markdown",
+    ]
+    .iter()
+    .flat_map(|format| {
+        [
+            vec!["--format".into(), format.to_string()],
             vec![
                 "--format".into(),
-                "sarif".into(),
-                "-o".into(),
-                report_file.to_string_lossy().into_owned(),
+                format.to_string(),
+                "--config".into(),
+                off.clone(),
             ],
-            vec![
-                "--write-baseline".into(),
-                baseline.to_string_lossy().into_owned(),
-            ],
-        ])
-        .collect();
+        ]
+    })
+    .chain([
+        vec![
+            "--format".into(),
+            "sarif".into(),
+            "-o".into(),
+            report_file.to_string_lossy().into_owned(),
+        ],
+        vec![
+            "--write-baseline".into(),
+            baseline.to_string_lossy().into_owned(),
+        ],
+    ])
+    .collect();
     runs.into_iter()
         .map(|args| {
             let output = fleet_lint().arg(dir).args(&args).output().expect("runs");
@@ -543,7 +545,7 @@ fn control_characters_from_the_repository_never_reach_the_output() {
     let release = "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease # \u{1b}]0;pwned\u{7}\u{1b}[2J\nmetadata:\n  name: x\n";
     std::fs::write(dir.path().join("a.yaml"), release).expect("write");
     std::fs::write(dir.path().join("b\u{1b}[31m\nname.yaml"), release).expect("write");
-    for format in ["human", "markdown", "github", "junit"] {
+    for format in ["human", "concise", "markdown", "github", "junit"] {
         let output = fleet_lint()
             .arg(dir.path())
             .args(["--format", format])

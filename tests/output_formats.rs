@@ -73,6 +73,25 @@ fn findings_name_the_tenant_whose_object_they_are_in() {
 }
 
 #[test]
+fn concise_prints_a_line_per_finding_with_its_tenant() {
+    let text = common::without_timing(&stdout_of("example-fleet", &["--format", "concise"]));
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "infrastructure/notifications/providers.yaml:28:12: error[plaintext-secret] Provider rocketchat-legacy has a Rocket.Chat webhook token in spec.address; keep the address in a Secret named by spec.secretRef",
+            "infrastructure/rbac/platform-admins.yaml:2:1: error[tenant-cluster-rbac] ClusterRoleBinding platform-admins belongs to tenant team-b: it grants cluster-wide permissions, which a tenant must never hold [team-b]",
+            "tenants/team-a/staging/podinfo-values.yaml:9:5: error[yaml-syntax] duplicate mapping key `replicaCount` [team-a]",
+            "tenants/team-b/base/podinfo.yaml:11:1: error[tenant-alert-coverage] HelmRelease team-b/podinfo of tenant team-b is watched by no Alert [team-b]",
+            "tenants/team-b/base/redis.yaml:3:1: error[tenant-alert-coverage] HelmRelease team-b/redis of tenant team-b is watched by no Alert [team-b]",
+            "tenants/team-b/base/redis.yaml:7:1: error[tenant-service-account] HelmRelease team-b/redis of tenant team-b sets no spec.serviceAccountName: Flux reconciles it as its own cluster-admin identity [team-b]",
+            "6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants",
+        ]
+    );
+    let quiet = stdout_of("example-fleet", &["--format", "concise", "--quiet"]);
+    assert_eq!(quiet.lines().count(), 6, "--quiet drops the summary line");
+}
+
+#[test]
 fn junit_has_a_suite_per_rule_and_a_failed_case_per_finding() {
     let xml = stdout_of("example-fleet", &["--format", "junit"]);
     assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#));

@@ -3,6 +3,7 @@
 //! no format decides what is a finding.
 
 pub mod build;
+mod concise;
 mod github;
 pub mod graph;
 mod human;
@@ -153,6 +154,8 @@ fn finding_tenants<'a>(
 pub enum Format {
     /// Source snippets with a label under the offending key, and a summary.
     Human,
+    /// One line per finding: `path:line:col: severity[rule] message [tenant]`.
+    Concise,
     /// One JSON object: `{"version": 1, "findings": [...], "summary": {...}}`.
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
@@ -167,8 +170,9 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Human,
+        Format::Concise,
         Format::Json,
         Format::Sarif,
         Format::Github,
@@ -180,6 +184,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
@@ -192,6 +197,9 @@ impl Format {
     pub fn description(self) -> &'static str {
         match self {
             Format::Human => "Source snippets with a label under the offending key, and a summary",
+            Format::Concise => {
+                "One line per finding: `path:line:col: severity[rule] message [tenant]`"
+            }
             Format::Json => {
                 "One JSON object: `{\"version\": 1, \"findings\": [...], \"summary\": {...}}`"
             }
@@ -217,6 +225,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::render(cx, elapsed, human, out),
+        Format::Concise => concise::render(cx, elapsed, human, out),
         Format::Json => json::render(cx, out),
         Format::Sarif => sarif::render(cx, out),
         Format::Github => github::render(cx, out),
