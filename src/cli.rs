@@ -301,7 +301,15 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
             Some(Arc::new(ChangedFiles::read(&args.path, revision)?) as Arc<dyn FileSelection>)
         }
         (None, Some(files)) => {
-            Some(Arc::new(Listed::new(&args.path, files)) as Arc<dyn FileSelection>)
+            let listed = Listed::new(&args.path, files);
+            for (file, why) in &listed.unusable {
+                eprintln!(
+                    "fleet-lint: --files {} {why} (names are read from the current directory; the linted root is {}): no finding is selected by it",
+                    file.display(),
+                    args.path.display()
+                );
+            }
+            Some(Arc::new(listed) as Arc<dyn FileSelection>)
         }
         (None, None) => None,
     };

@@ -50,6 +50,21 @@ fn changed_since_reports_only_findings_touching_changed_files() {
         (0, vec![]),
         "nothing changed, nothing reported"
     );
+    assert_eq!(
+        report["summary"]["not_selected"], 6,
+        "the findings in unchanged files are counted"
+    );
+    let human = common::fleet_lint()
+        .arg(root)
+        .args(["--changed-since", "HEAD", "--format", "concise"])
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .starts_with("0 errors, 0 warnings (6 in files not selected not shown) in 39 files"),
+        "no silent pass: {}",
+        String::from_utf8_lossy(&human.stdout)
+    );
 
     // A change to team-b's base: its two findings there, and nothing else.
     edit(
@@ -130,4 +145,35 @@ fn files_reports_findings_in_the_listed_files_and_those_they_break() {
     );
     let (code, report) = lint_json(root, &["--files"]);
     assert_eq!((code, places(&report)), (0, vec![]));
+}
+
+#[test]
+fn a_files_name_that_selects_nothing_is_said() {
+    let root = common::fixture("example-fleet");
+    let outside = std::env::temp_dir();
+    let output = common::fleet_lint()
+        .arg(&root)
+        .args(["--format", "json", "--files", "nope.yaml"])
+        .arg(&outside)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("fleet-lint: --files nope.yaml does not exist (names are read from the current directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "--files {} is outside the linted root",
+            outside.display()
+        )),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["summary"]["not_selected"], 6);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "nothing selected, nothing to fail on"
+    );
 }

@@ -115,6 +115,9 @@ pub struct LintRun {
     pub(crate) user_rules: Vec<rules::UserRuleInfo>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Findings left out because none of their locations is in a selected
+    /// file (`--files`, `--changed-since`).
+    pub not_selected: usize,
     /// Objects validated against a schema, and objects of kinds without one.
     pub(crate) schema_coverage: rules::schema::Coverage,
     /// Where every finding's credentials stand, including findings the

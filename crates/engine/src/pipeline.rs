@@ -219,9 +219,9 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     let secret_spans = diag::secret_spans_by_file(&findings);
     let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
     sort_findings(&mut findings, &loaded);
-    if let Some(only_in) = &options.only_in {
-        selection::retain(only_in.as_ref(), &mut findings, &loaded.store);
-    }
+    let not_selected = options.only_in.as_ref().map_or(0, |only_in| {
+        selection::retain(only_in.as_ref(), &mut findings, &loaded.store)
+    });
     let baselined = options
         .baseline
         .as_ref()
@@ -239,6 +239,7 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
         findings,
         user_rules,
         baselined,
+        not_selected,
         schema_coverage: outcome.schema_coverage,
         secret_spans,
         timings,

@@ -19,35 +19,53 @@ pub trait FileSelection: Send + Sync + std::fmt::Debug {
 
 /// Files named on the command line (pre-commit passes the staged ones).
 #[derive(Debug)]
-pub struct Listed(HashSet<String>);
+pub struct Listed {
+    paths: HashSet<String>,
+    /// The names that select nothing, each with why (for the caller to say).
+    pub unusable: Vec<(PathBuf, &'static str)>,
+}
 
 impl Listed {
-    /// Files named relative to the current directory, as root-relative paths.
+    /// Files named relative to the current directory, as root-relative paths;
+    /// a name that does not exist or is outside `root` is kept in
+    /// [`Listed::unusable`].
     pub fn new(root: &Path, files: &[PathBuf]) -> Listed {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let paths = files
-            .iter()
-            .filter_map(|file| relative_path(&std::fs::canonicalize(file).ok()?, &root))
-            .collect();
-        Listed(paths)
+        let mut paths = HashSet::new();
+        let mut unusable = Vec::new();
+        for file in files {
+            match std::fs::canonicalize(file) {
+                Err(_) => unusable.push((file.clone(), "does not exist")),
+                Ok(full) => match relative_path(&full, &root) {
+                    Some(path) => {
+                        paths.insert(path);
+                    }
+                    None => unusable.push((file.clone(), "is outside the linted root")),
+                },
+            }
+        }
+        Listed { paths, unusable }
     }
 }
 
 impl FileSelection for Listed {
     fn holds(&self, path: &str) -> bool {
-        self.0.contains(path)
+        self.paths.contains(path)
     }
 }
 
-/// Keeps the findings with a location in a selected file.
+/// Keeps the findings with a location in a selected file; returns how many
+/// it left out.
 pub(crate) fn retain(
     selection: &dyn FileSelection,
     findings: &mut Vec<Finding>,
     store: &SourceStore,
-) {
+) -> usize {
+    let before = findings.len();
     findings.retain(|finding| {
         std::iter::once(finding.span)
             .chain(finding.related().map(|(span, _)| span))
             .any(|span| selection.holds(&store.get(span.file).path))
     });
+    before - findings.len()
 }

@@ -76,6 +76,12 @@ pub(crate) fn summary_line(cx: &Context, elapsed: Duration) -> String {
     if cx.baselined > 0 {
         counts.push_str(&format!(" ({} in the baseline not shown)", cx.baselined));
     }
+    if cx.not_selected > 0 {
+        counts.push_str(&format!(
+            " ({} in files not selected not shown)",
+            cx.not_selected
+        ));
+    }
     let mut line = format!("{counts} in {} ({} ms)", cx.scope(), elapsed.as_millis());
     let unchecked = cx.schema_coverage.unchecked;
     if unchecked > 0 {
@@ -337,6 +343,7 @@ mod tests {
             findings: vec![finding],
             user_rules: Vec::new(),
             baselined: 0,
+            not_selected: 0,
             schema_coverage: Default::default(),
             secret_spans: Default::default(),
             timings: Default::default(),

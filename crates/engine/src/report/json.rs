@@ -51,6 +51,8 @@ struct Summary {
     tenants: usize,
     /// Findings the `--baseline` held, left out.
     baselined: usize,
+    /// Findings in no file `--files` or `--changed-since` selected, left out.
+    not_selected: usize,
     /// Objects checked against a schema, and objects of kinds without one.
     schema: SchemaSummary,
 }
@@ -104,6 +106,7 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
             clusters: cx.clusters,
             tenants: cx.tenant_count,
             baselined: cx.baselined,
+            not_selected: cx.not_selected,
             schema: SchemaSummary {
                 validated: cx.schema_coverage.validated,
                 unchecked: cx.schema_coverage.unchecked,

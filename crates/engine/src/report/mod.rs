@@ -40,6 +40,8 @@ pub struct Context<'a> {
     pub(crate) user_rules: &'a [UserRuleInfo],
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Findings left out because they are in no selected file.
+    pub not_selected: usize,
     /// Objects validated against a schema, and objects of kinds without one.
     pub(crate) schema_coverage: Coverage,
     /// Where credentials stand, by file: masked in every snippet.
@@ -61,6 +63,7 @@ impl<'a> Context<'a> {
             tenants: finding_tenants(&run.fleet, &run.loaded.store, &run.findings),
             user_rules: &run.user_rules,
             baselined: run.baselined,
+            not_selected: run.not_selected,
             schema_coverage: run.schema_coverage,
             secret_spans: &run.secret_spans,
             files: run.loaded.files_read(),
