@@ -64,8 +64,14 @@ pub(crate) fn render(text: &str, input: Option<&Node>) -> Result<Rendered, Unsup
     let trimmed = text.trim();
     let one_action =
         trimmed.starts_with("<<") && trimmed.ends_with(">>") && trimmed.matches("<<").count() == 1;
-    if one_action && last_quoted && out.len() >= 2 {
-        let inner = out[1..out.len() - 1]
+    let quoted = out.trim();
+    if one_action
+        && last_quoted
+        && quoted.len() >= 2
+        && quoted.starts_with('"')
+        && quoted.ends_with('"')
+    {
+        let inner = quoted[1..quoted.len() - 1]
             .replace("\\\"", "\"")
             .replace("\\\\", "\\");
         return Ok(Rendered {
@@ -225,7 +231,10 @@ fn operand(word: &str, input: Option<&Node>) -> Result<Option<String>, Unsupport
     if let Some(literal) = word.strip_prefix('"') {
         return Ok(Some(literal.to_string()));
     }
-    let Some(path) = word.strip_prefix("inputs") else {
+    let Some(path) = word
+        .strip_prefix("inputs")
+        .filter(|rest| rest.is_empty() || rest.starts_with('.'))
+    else {
         return Err(Unsupported(format!(
             "`{word}` (fleet-lint evaluates `inputs.<key>` and string literals)"
         )));
@@ -299,6 +308,11 @@ mod tests {
             "team_one"
         );
         assert_eq!(rendered("plain", with), "plain");
+        assert_eq!(
+            rendered(" << inputs.app.version | quote >>\u{3000}", with),
+            "6.7.x"
+        );
+        assert!(rendered("<< inputsx >>", with).contains("fleet-lint evaluates `inputs.<key>`"));
     }
 
     #[test]
