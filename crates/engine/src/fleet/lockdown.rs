@@ -66,8 +66,6 @@ pub enum Lockdown {
     Controllers {
         /// The flags of each controller found (or patched).
         flags: BTreeMap<&'static str, Flags>,
-        /// True when read from the `flux-system` kustomization's patches only.
-        from_patches: bool,
         /// The `flux-system` Kustomization's own `serviceAccountName` (the
         /// platform keeps its privileges under `--default-service-account`).
         platform_account: Option<String>,
@@ -152,16 +150,11 @@ pub(super) fn lockdown_of(cluster: &Cluster, resolver: &mut Resolver<'_>) -> Loc
         .objects
         .iter()
         .map(|p| &p.resource)
-        .filter(|r| r.kind() == "Deployment" && CONTROLLERS.contains(&r.name()))
+        .filter(|r| r.kind() == "Deployment" && controller_name(r.name()).is_some())
         .collect();
     if let Some(first) = built.first() {
-        let flags = built
-            .iter()
-            .filter_map(|r| Some((controller_name(r.name())?, flags_of(&r.node))))
-            .collect();
         return Lockdown::Controllers {
-            flags,
-            from_patches: false,
+            flags: controller_flags(built.iter().copied()).collect(),
             platform_account: root_sync(cluster).and_then(|ks| service_account(&ks.node)),
             at: first.included_by.last().copied().unwrap_or(first.origin),
         };
@@ -188,10 +181,7 @@ fn from_patches(cluster: &Cluster, resolver: &mut Resolver<'_>) -> Option<Lockdo
         let Some(patched) = resolver.patched_stubs(&dir, stubs) else {
             continue;
         };
-        let flags: BTreeMap<&'static str, Flags> = patched
-            .iter()
-            .filter(|r| r.kind() == "Deployment")
-            .filter_map(|r| Some((controller_name(r.name())?, flags_of(&r.node))))
+        let flags: BTreeMap<&'static str, Flags> = controller_flags(patched.iter())
             .filter(|(_, f)| *f != Flags::default())
             .collect();
         let Some(at) = patched.iter().find_map(|r| first_arg_span(&r.node)) else {
@@ -208,7 +198,6 @@ fn from_patches(cluster: &Cluster, resolver: &mut Resolver<'_>) -> Option<Lockdo
         );
         return Some(Lockdown::Controllers {
             flags,
-            from_patches: true,
             platform_account,
             at,
         });
@@ -238,6 +227,15 @@ fn first_arg_span(deployment: &Node) -> Option<Span> {
 fn root_sync(cluster: &Cluster) -> Option<&Resource> {
     let object = cluster.syncs.first()?.object?;
     Some(&cluster.objects[object].resource)
+}
+
+/// The flags of each controller Deployment among `resources`.
+fn controller_flags<'r>(
+    resources: impl Iterator<Item = &'r Resource>,
+) -> impl Iterator<Item = (&'static str, Flags)> {
+    resources
+        .filter(|r| r.kind() == "Deployment")
+        .filter_map(|r| Some((controller_name(r.name())?, flags_of(&r.node))))
 }
 
 fn controller_name(name: &str) -> Option<&'static str> {
