@@ -14,13 +14,15 @@ use clap::builder::TypedValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use fleet_lint_engine::baseline;
-use fleet_lint_engine::diag::{Place, Severity};
+use fleet_lint_engine::catalog::{self, Catalog};
+use fleet_lint_engine::diag::Severity;
 use fleet_lint_engine::progress::Stages;
 use fleet_lint_engine::relpath::relative_path;
 use fleet_lint_engine::report::graph::{self, GraphFormat};
 use fleet_lint_engine::report::{self, Format, HumanOptions};
 use fleet_lint_engine::resolve;
-use fleet_lint_engine::rules::{BUILTIN_RULES, rule_info};
+use fleet_lint_engine::rule_selection::RuleSelection;
+use fleet_lint_engine::rules::rule_info;
 use fleet_lint_engine::selection::{FileSelection, Listed};
 use fleet_lint_engine::{LintOptions, LintRun, lint, model};
 
@@ -39,6 +41,8 @@ Examples:
   fleet-lint build tenants/team-a/production what Flux would build there, as YAML
   fleet-lint graph --format mermaid          the fleet per cluster, as a Mermaid flowchart
   fleet-lint --changed-since origin/main     only findings in files a pull request changes
+  fleet-lint --select tenant --ignore tenant-alert-coverage
+                                             only the tenant rules, but one
   fleet-lint --statistics                    how many findings each rule raised
   fleet-lint init                            write a commented starter .fleet-lint.yaml
 
@@ -64,13 +68,11 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List every rule with its default severity.
-    Rules,
-    /// Print a rule's documentation.
-    Explain {
-        /// The rule id, e.g. `yaml-syntax`.
-        rule: String,
-    },
+    /// List every rule (built-in, then the config's declarative rules and
+    /// Kyverno policies) with its severity in this repository.
+    Rules(RulesArgs),
+    /// Print a rule's documentation (a user's rule: its message, help and file).
+    Explain(ExplainArgs),
     /// Print what Kustomize (as Flux runs it) builds for DIR, as `kubectl kustomize` prints it
     /// (Secrets' values included: this is not a report); problems go to stderr, and the exit
     /// code is 1 when the output leaves out something Flux would apply.
@@ -87,6 +89,62 @@ enum Command {
     },
     /// Print the man page (roff), e.g. `fleet-lint man > fleet-lint.1`.
     Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    /// The fleet repository whose config (and rule files) to read.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    selection: SelectionArgs,
+    /// `text`: a column each for id, severity and summary; `json`: every field.
+    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Text)]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// The rule id, e.g. `yaml-syntax`, or a user's rule's.
+    rule: String,
+    /// The fleet repository whose config names the user's rules.
+    #[arg(long, default_value = ".")]
+    path: PathBuf,
+    /// The config file (default: `.fleet-lint.yaml` at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// `--select` and `--ignore`.
+#[derive(Args, Debug)]
+struct SelectionArgs {
+    /// Report only these rules: ids, groups (`kustomize` is every
+    /// `kustomize-*` rule), tags (`security`, `tenant`) or `all`; comma-separated
+    /// or repeated. Overrides the config's `rules.severity`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not report these rules (ids, groups, tags). Against `--select`, the
+    /// more specific selector wins (`--select tenant --ignore tenant-alert-coverage`).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    ignore: Vec<String>,
+}
+
+impl SelectionArgs {
+    fn selection(&self) -> RuleSelection {
+        RuleSelection {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -188,7 +246,7 @@ struct LintArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
     /// Output format.
-    #[arg(long, short = 'f', default_value = "human", value_parser = choice(&Format::ALL, Format::name, |f| Some(f.description())))]
+    #[arg(long, short = 'f', alias = "output-format", default_value = "human", value_parser = choice(&Format::ALL, Format::name, |f| Some(f.description())))]
     format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -198,6 +256,8 @@ struct LintArgs {
     fail_on: FailOn,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Colour in the human format (`auto` honours NO_COLOR and CLICOLOR_FORCE).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -266,8 +326,8 @@ enum ColorChoice {
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Some(Command::Rules) => print_rules(),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules(args)) => print_rules(&args),
+        Some(Command::Explain(args)) => explain(&args),
         Some(Command::Build(args)) => run_build(&args),
         Some(Command::Graph(args)) => run_graph(&args),
         Some(Command::Init(args)) => run_init(&args),
@@ -295,7 +355,13 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let mut options = args.model.options(&args.path);
     options.max_file_size = args.max_file_size;
     options.schema_dirs = args.schema_dir.clone();
+    options.rules = args.selection.selection();
     options.baseline = args.baseline.as_deref().map(baseline::read).transpose()?;
+    if options.baseline.as_ref().is_some_and(|b| b.is_line_keyed()) {
+        eprintln!(
+            "fleet-lint: the baseline is version 1 (keyed by line text); `--write-baseline` rewrites it as version 2, keyed by object and field"
+        );
+    }
     options.only_in = match (&args.changed_since, &args.files) {
         (Some(revision), _) => {
             Some(Arc::new(ChangedFiles::read(&args.path, revision)?) as Arc<dyn FileSelection>)
@@ -318,14 +384,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
         lint(&options).map_err(|e| e.to_string())?
     };
     if let Some(path) = &args.write_baseline {
-        std::fs::write(path, baseline::render(&run.findings, &run.loaded.store))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!(
-            "fleet-lint: wrote {} findings to the baseline {}",
-            run.findings.len(),
-            path.display()
-        );
-        return Ok(ExitCode::SUCCESS);
+        return write_baseline(path, &run);
     }
     if let Some(prefix) = &args.path_prefix {
         run.loaded.store.prefix_paths(prefix);
@@ -364,6 +423,29 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     };
     write_result?;
     Ok(exit_code(&run, args.fail_on))
+}
+
+/// `--write-baseline`: every current finding, written to `path`; an older
+/// baseline there loses the entries that match nothing now (said on stderr).
+fn write_baseline(path: &Path, run: &LintRun) -> Result<ExitCode, String> {
+    let dropped = baseline::read(path).ok().map(|old| {
+        old.filter(&mut run.findings.clone(), &run.loaded.store)
+            .stale
+    });
+    std::fs::write(path, baseline::render(&run.findings, &run.loaded))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let dropped = match dropped {
+        Some(n) if n > 0 => {
+            format!(" ({n} entries of the old baseline match nothing now and are dropped)")
+        }
+        _ => String::new(),
+    };
+    eprintln!(
+        "fleet-lint: wrote {} findings to the baseline {}{dropped}",
+        run.findings.len(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--path-prefix`: a relative folder, `/`-separated, ending in `/` (added
@@ -506,16 +588,7 @@ fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
         _ => {}
     }
     for finding in &findings {
-        let place = Place::of(finding.span, &loaded.store);
-        eprintln!(
-            "{}:{}:{}: {}[{}]: {}",
-            place.path,
-            place.line,
-            place.column,
-            finding.severity,
-            finding.rule,
-            finding.message()
-        );
+        eprintln!("{}", report::finding_line(finding, &loaded.store));
     }
     // Exit 1 when the output is not all of what Flux would apply: a broken
     // entry (error), a budget or size limit (warning), or something
@@ -551,25 +624,39 @@ fn default_root(dir: &Path) -> PathBuf {
     }
 }
 
-fn print_rules() -> Result<ExitCode, String> {
-    let width = BUILTIN_RULES
-        .iter()
-        .map(|r| r.id.as_str().len())
-        .max()
-        .unwrap_or(0);
-    let mut out = io::stdout().lock();
-    for rule in BUILTIN_RULES {
-        let line = format!(
-            "{:width$}  {:7}  {}",
-            rule.id,
-            rule.severity.as_str(),
-            rule.summary
-        );
-        if writeln!(out, "{}", line.trim_end()).is_err() {
-            break;
-        }
+/// The rules a repository's runs know (its config's rule files read).
+fn rule_catalog(
+    path: &Path,
+    config: Option<&Path>,
+    selection: RuleSelection,
+) -> Result<Catalog, String> {
+    let mut options = LintOptions::new(path);
+    options.config = config.map(Path::to_path_buf);
+    options.rules = selection;
+    let catalog = catalog::catalog(&options).map_err(|e| e.to_string())?;
+    for problem in &catalog.problems {
+        eprintln!("{problem}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(catalog)
+}
+
+fn print_rules(args: &RulesArgs) -> Result<ExitCode, String> {
+    let catalog = rule_catalog(
+        &args.path,
+        args.config.as_deref(),
+        args.selection.selection(),
+    )?;
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        RulesFormat::Text => report::rules::render_text(&catalog, &mut out),
+        RulesFormat::Json => report::rules::render_json(&catalog, &mut out),
+    };
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the rules: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, String> {
@@ -589,18 +676,24 @@ fn print_man_page(args: &ManArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn explain(id: &str) -> Result<ExitCode, String> {
-    let Some(rule) = rule_info(id) else {
+fn explain(args: &ExplainArgs) -> Result<ExitCode, String> {
+    if let Some(rule) = rule_info(&args.rule) {
+        print!("{}", rule.doc);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let catalog = rule_catalog(&args.path, args.config.as_deref(), RuleSelection::default())?;
+    let Some(rule) = catalog.get(&args.rule) else {
         let hint = fleet_lint_engine::suggest::did_you_mean(
-            id,
-            BUILTIN_RULES.iter().map(|r| r.id.as_str()),
+            &args.rule,
+            catalog.rules.iter().map(|r| r.id.as_str()),
             3,
         );
         return Err(format!(
-            "unknown rule `{id}`{hint}; `fleet-lint rules` lists them"
+            "unknown rule `{}`{hint}; `fleet-lint rules` lists them",
+            args.rule
         ));
     };
-    print!("{}", rule.doc);
+    print!("{}", report::rules::explain_user_rule(rule));
     Ok(ExitCode::SUCCESS)
 }
 

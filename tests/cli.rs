@@ -143,7 +143,18 @@ fn sarif_results_carry_what_github_code_scanning_reads() {
         result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
         8
     );
-    assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+    // fleet-lint's own key: the upload action computes `primaryLocationLineHash`
+    // itself and warns when a tool's differs.
+    let fingerprints = result["partialFingerprints"]
+        .as_object()
+        .expect("fingerprints");
+    assert_eq!(fingerprints.keys().collect::<Vec<_>>(), ["fleet-lint/v1"]);
+    assert!(
+        fingerprints["fleet-lint/v1"]
+            .as_str()
+            .is_some_and(|f| f.len() == 18 && f.ends_with(":0")),
+        "{fingerprints:?}"
+    );
 }
 
 #[test]
@@ -351,6 +362,101 @@ fn rules_and_explain_document_every_rule() {
         .assert()
         .code(0)
         .stdout(contains("# yaml-syntax").and(contains("## What it checks")));
+}
+
+#[test]
+fn rules_and_explain_know_the_users_rules_and_the_configs_severities() {
+    let fleet = fixture("policies");
+    let output = fleet_lint()
+        .arg("rules")
+        .arg(&fleet)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let house = text
+        .lines()
+        .find(|l| l.starts_with("house/no-latest-charts "))
+        .expect("the user's rule is listed");
+    let columns: Vec<&str> = house.split_whitespace().collect();
+    assert_eq!(columns[1], "warning", "the config's severity: {house}");
+    assert!(house.ends_with("(policies/house-rules.yaml:2)"), "{house}");
+    assert!(
+        text.contains("\nflux-sources/https-charts "),
+        "Kyverno rules: {text}"
+    );
+    // The Kyverno rule fleet-lint skips is said on stderr.
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "policies/kyverno.yaml:41:9: warning[policy-not-evaluated]: rule flux-sources/signed-images"
+    ),);
+
+    let json = fleet_lint()
+        .arg("rules")
+        .arg(&fleet)
+        .args(["--format", "json", "--select", "house,tenant-cluster-rbac"])
+        .output()
+        .expect("runs");
+    let listed: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(common::project_root().join("schemas/fleet-lint-rules.schema.json"))
+            .expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&listed)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let rules = listed["rules"].as_array().expect("rules");
+    let on: Vec<&str> = rules
+        .iter()
+        .filter(|r| r["severity"] != "off")
+        .map(|r| r["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        on,
+        [
+            "tenant-cluster-rbac",
+            "house/no-latest-charts",
+            "house/pagerduty-key-substituted",
+            "house/short-history",
+            "house/alerts-watch-releases",
+            "house/tenants-never-suspend"
+        ]
+    );
+    let rbac = rules
+        .iter()
+        .find(|r| r["id"] == "tenant-cluster-rbac")
+        .expect("listed");
+    assert_eq!(rbac["tags"], serde_json::json!(["security", "tenant"]));
+    assert_eq!(rbac["origin"], "built-in");
+    assert_eq!(
+        rbac["doc_uri"],
+        format!(
+            "https://github.com/fleet-lint/fleet-lint/blob/v{}/rules/tenant-cluster-rbac.md",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+
+    fleet_lint()
+        .args(["explain", "house/no-latest-charts", "--path"])
+        .arg(&fleet)
+        .assert()
+        .code(0)
+        .stdout(
+            contains(
+                "# house/no-latest-charts\n\n**Severity:** error (in this repository: warning)",
+            )
+            .and(contains("written at `policies/house-rules.yaml:2`"))
+            .and(contains("must pin its chart version")),
+        );
+    fleet_lint()
+        .args(["explain", "house/no-latest-chart", "--path"])
+        .arg(&fleet)
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `house/no-latest-charts`?"));
 }
 
 #[test]

@@ -43,6 +43,15 @@ fn places(report: &serde_json::Value) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+fn severities(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap_or(""))
+        .collect()
+}
+
 fn example_without(skip: &[usize]) -> Vec<(String, String, u64)> {
     EXAMPLE
         .iter()
@@ -170,12 +179,7 @@ fn the_config_sets_severities_excludes_and_allows_secrets() {
     .expect("config");
     let (code, report) = lint_json(root, &[]);
     assert_eq!(places(&report), example_without(&[0, 1, 2]));
-    let severities: Vec<&str> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["severity"].as_str().unwrap_or(""))
-        .collect();
+    let severities = severities(&report);
     assert_eq!(severities, ["warning", "warning", "error"]);
     assert_eq!(code, 1);
     // An allow entry for another key does not hide the address.
@@ -208,6 +212,53 @@ fn the_config_file_size_limit_applies_unless_the_flag_says_otherwise() {
         rows(&report)
             .iter()
             .all(|(rule, ..)| rule != "file-too-large")
+    );
+}
+
+#[test]
+fn select_and_ignore_choose_rules_by_id_group_and_tag_over_the_config() {
+    let fleet = common::fixture("example-fleet");
+    let (code, report) = lint_json(&fleet, &["--select", "security"]);
+    assert_eq!(code, 1);
+    assert_eq!(places(&report), example_without(&[2, 3, 4]));
+    let (_, report) = lint_json(
+        &fleet,
+        &["--select", "tenant", "--ignore", "tenant-alert-coverage"],
+    );
+    assert_eq!(places(&report), example_without(&[0, 2, 3, 4]));
+    let (_, report) = lint_json(&fleet, &["--ignore", "tenant,plaintext"]);
+    assert_eq!(places(&report), example_without(&[0, 1, 3, 4, 5]));
+    let (code, report) = lint_json(&fleet, &["--select", "yaml"]);
+    assert_eq!(places(&report), example_without(&[0, 1, 3, 4, 5]));
+    assert_eq!(code, 1);
+    // A rule the config turns off is back when the command line selects it.
+    let dir = scratch_copy("example-fleet");
+    std::fs::write(
+        dir.path().join(".fleet-lint.yaml"),
+        "rules:\n  severity:\n    tenant-cluster-rbac: off\n    yaml-syntax: warning\n",
+    )
+    .expect("config");
+    let (_, report) = lint_json(dir.path(), &["--select", "tenant-cluster-rbac,yaml-syntax"]);
+    assert_eq!(places(&report), example_without(&[0, 3, 4, 5]));
+    let severities = severities(&report);
+    assert_eq!(
+        severities,
+        ["error", "warning"],
+        "the config's severity is kept"
+    );
+}
+
+#[test]
+fn a_selector_that_names_no_rule_is_a_usage_error_with_a_hint() {
+    let output = fleet_lint()
+        .arg(common::fixture("example-fleet"))
+        .args(["--select", "tenant-alert-coverag"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "fleet-lint: error: --select/--ignore: `tenant-alert-coverag` names no rule, group or tag (did you mean `tenant-alert-coverage`?); `fleet-lint rules` lists them"
     );
 }
 
@@ -320,6 +371,146 @@ fn a_baseline_hides_known_findings_across_line_shifts_and_shows_new_ones() {
             "tenants/team-b/base/redis.yaml",
             "HelmRelease team-b/cache of tenant team-b is watched by no Alert"
         )
+    );
+}
+
+/// A HelmRelease of team-b without an account, named `name`.
+fn helm_release(name: &str) -> String {
+    format!(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n  namespace: team-b\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: {name}\n      sourceRef: {{kind: HelmRepository, name: podinfo}}\n"
+    )
+}
+
+#[test]
+fn a_baseline_tracks_objects_not_lines_and_counts_what_no_longer_matches() {
+    let dir = scratch_copy("example-fleet");
+    let root = dir.path();
+    let redis = root.join("tenants/team-b/base/redis.yaml");
+    let baseline = root.join("baseline.json");
+    let write = |extra: &[&str]| {
+        fleet_lint()
+            .arg(root)
+            .arg("--write-baseline")
+            .arg(&baseline)
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(write(&[]).status.code(), Some(0));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline")).expect("JSON");
+    assert_eq!(written["version"], 2);
+    let entry = written["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|e| e["rule"] == "tenant-service-account")
+        .expect("redis's finding");
+    assert_eq!(entry["object"], "HelmRelease team-b/redis");
+    assert_eq!(entry["field"], "spec");
+
+    // The reproduction: a HelmRelease inserted above a baselined one,
+    // its findings on the same kinds of lines. Only the new one is reported.
+    let text = std::fs::read_to_string(&redis).expect("redis");
+    std::fs::write(&redis, format!("{}---\n{text}", helm_release("cache"))).expect("insert");
+    let baseline_arg = baseline.to_str().expect("UTF-8 path");
+    let (code, report) = lint_json(root, &["--baseline", baseline_arg]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String, u64)> = places(&report);
+    assert_eq!(
+        found,
+        [
+            (
+                "tenant-alert-coverage".to_string(),
+                "tenants/team-b/base/redis.yaml".to_string(),
+                2
+            ),
+            (
+                "tenant-service-account".to_string(),
+                "tenants/team-b/base/redis.yaml".to_string(),
+                6
+            ),
+        ]
+    );
+    assert!(
+        rows(&report)
+            .iter()
+            .all(|(.., message)| message.contains("team-b/cache")),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["baselined"], 6);
+    assert_eq!(report["summary"]["baseline_stale"], 0);
+
+    // A fixed finding's entry matches nothing: said, and dropped on rewrite.
+    std::fs::write(&redis, text).expect("restore");
+    edit(&redis, "spec:\n", "spec:\n  serviceAccountName: team-b\n");
+    let (_, report) = lint_json(root, &["--baseline", baseline_arg]);
+    assert_eq!(report["summary"]["baseline_stale"], 1);
+    let output = fleet_lint()
+        .arg(root)
+        .args(["--baseline", baseline_arg, "--format", "concise"])
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("; 1 baseline entry matches nothing now (`--write-baseline` drops them)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let rewrite = write(&[]);
+    assert_eq!(
+        String::from_utf8_lossy(&rewrite.stderr).trim(),
+        format!(
+            "fleet-lint: wrote 5 findings to the baseline {} (1 entries of the old baseline match nothing now and are dropped)",
+            baseline.display()
+        )
+    );
+}
+
+#[test]
+fn a_version_1_baseline_is_still_read_by_its_line_keys() {
+    let dir = scratch_copy("example-fleet");
+    let root = dir.path();
+    let (_, report) = lint_json(root, &[]);
+    // Version 1 keys: rule, path and the finding line's trimmed text, FNV-1a.
+    let fnv = |parts: &[&str]| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in parts {
+            for &b in part.as_bytes().iter().chain(&[0]) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        hash
+    };
+    let redis =
+        std::fs::read_to_string(root.join("tenants/team-b/base/redis.yaml")).expect("redis");
+    let line = |n: usize| redis.lines().nth(n - 1).expect("line").trim().to_string();
+    let entries: Vec<serde_json::Value> = [("tenant-alert-coverage", 3), ("tenant-service-account", 7)]
+        .iter()
+        .map(|(rule, n)| {
+            let key = fnv(&[rule, "tenants/team-b/base/redis.yaml", &line(*n)]);
+            serde_json::json!({"rule": rule, "path": "tenants/team-b/base/redis.yaml", "fingerprint": format!("{key:016x}:0"), "message": ""})
+        })
+        .collect();
+    let baseline = root.join("v1.json");
+    std::fs::write(
+        &baseline,
+        serde_json::json!({"version": 1, "findings": entries}).to_string(),
+    )
+    .expect("v1 baseline");
+    let output = fleet_lint()
+        .arg(root)
+        .args(["--format", "json", "--baseline"])
+        .arg(&baseline)
+        .output()
+        .expect("runs");
+    let after: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(after["summary"]["baselined"], 2);
+    assert_eq!(rows(&after).len(), rows(&report).len() - 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the baseline is version 1 (keyed by line text)"),
     );
 }
 

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::rule_id::RuleId;
-use crate::source::{SourceFile, SourceStore, Span};
+use crate::source::{SourceStore, Span};
 
 /// The rule a finding belongs to: a built-in one, or one of the user's
 /// declarative rules (or Kyverno policies), named by its id.
@@ -126,6 +126,9 @@ pub struct Finding {
     /// Where credentials stand in the source: masked in snippets as written,
     /// whatever their spelling (escapes, folded or multi-line scalars).
     secret_spans: Vec<Span>,
+    /// What identifies it across edits; given once the run's findings are in
+    /// report order.
+    fingerprint: Option<crate::fingerprint::Fingerprint>,
 }
 
 impl Finding {
@@ -146,6 +149,7 @@ impl Finding {
             secrets: Vec::new(),
             tenant: None,
             secret_spans: Vec::new(),
+            fingerprint: None,
         }
     }
 
@@ -158,6 +162,15 @@ impl Finding {
     /// The tenant whose object it is about, when the rule that made it knows.
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
+    }
+
+    /// What identifies it across edits (set in a finished run's findings).
+    pub fn fingerprint(&self) -> Option<&crate::fingerprint::Fingerprint> {
+        self.fingerprint.as_ref()
+    }
+
+    pub(crate) fn set_fingerprint(&mut self, fingerprint: crate::fingerprint::Fingerprint) {
+        self.fingerprint = Some(fingerprint);
     }
 
     /// This finding, with another place that explains it.
@@ -418,72 +431,10 @@ impl<'a> Place<'a> {
     }
 }
 
-/// Stable identifiers of a finding that survive unrelated edits and line shifts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Fingerprint {
-    /// Rule, path, and the (masked, trimmed) text of the finding's line.
-    pub content: u64,
-    /// 0-based count of earlier findings in the same file with the same `content`.
-    pub(crate) occurrence: u32,
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}:{}", self.content, self.occurrence)
-    }
-}
-
-/// Fingerprints for `findings`, which must already be in report order.
-pub(crate) fn fingerprints(findings: &[Finding], store: &SourceStore) -> Vec<Fingerprint> {
-    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    findings
-        .iter()
-        .map(|finding| {
-            let file = store.get(finding.span.file);
-            let content = content_hash(finding, file);
-            let occurrence = seen.entry(content).or_insert(0);
-            let fingerprint = Fingerprint {
-                content,
-                occurrence: *occurrence,
-            };
-            *occurrence += 1;
-            fingerprint
-        })
-        .collect()
-}
-
-fn content_hash(finding: &Finding, file: &SourceFile) -> u64 {
-    let line = finding.mask_source(file.line_text(finding.span.start.line));
-    let mut hash = Fnv1a::default();
-    for part in [finding.rule.as_str(), &*file.path, line.trim()] {
-        hash.write(part.as_bytes());
-        hash.write(&[0]);
-    }
-    hash.0
-}
-
-/// FNV-1a, 64-bit: tiny, and stable across platforms and releases (unlike std's hasher).
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, SourceFile};
+    use crate::source::FileId;
 
     #[test]
     fn secrets_are_masked_everywhere() {
@@ -507,25 +458,5 @@ mod tests {
             block.mask_source("k: |\n    line-one\n    line-two\n"),
             "k: |\n    ********\n    ********\n"
         );
-    }
-
-    #[test]
-    fn fingerprints_ignore_line_shifts() {
-        let mut store = SourceStore::default();
-        let a = store.add(SourceFile::new("a.yaml", "x: 1\nkey: v\n"));
-        let b = store.add(SourceFile::new("b.yaml", "\n\n\nx: 1\nkey: v\n"));
-        let at = |file, line| {
-            let mut span = Span::file_start(file);
-            span.start.line = line;
-            Finding::new(RuleId::PlaintextSecret, Severity::Error, span, "m")
-        };
-        let fa = fingerprints(&[at(a, 2)], &store);
-        let mut shifted = fingerprints(&[at(b, 5)], &store);
-        // Same line text but another path: differs only in the path part.
-        assert_ne!(fa[0], shifted[0]);
-        store = SourceStore::default();
-        store.add(SourceFile::new("a.yaml", "\n\n\nx: 1\nkey: v\n"));
-        shifted = fingerprints(&[at(FileId(0), 5)], &store);
-        assert_eq!(fa, shifted);
     }
 }

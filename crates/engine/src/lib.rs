@@ -36,9 +36,11 @@
 #![deny(missing_docs)]
 
 pub mod baseline;
+pub mod catalog;
 pub mod config;
 pub mod diag;
 pub mod discover;
+pub mod fingerprint;
 pub mod fleet;
 pub mod init;
 pub mod load;
@@ -48,6 +50,7 @@ pub mod report;
 pub mod resolve;
 pub(crate) mod rule_id;
 mod rule_list;
+pub mod rule_selection;
 pub mod rules;
 pub mod schema;
 pub mod selection;
@@ -81,6 +84,8 @@ pub struct LintOptions {
     pub only_in: Option<std::sync::Arc<dyn selection::FileSelection>>,
     /// `--schema-dir`: extra schema directories, searched before the config's.
     pub schema_dirs: Vec<PathBuf>,
+    /// `--select` and `--ignore`: the rules reported, over the config's severities.
+    pub rules: rule_selection::RuleSelection,
     /// Where the run records its stage, for a progress display.
     pub progress: Option<std::sync::Arc<progress::Stages>>,
 }
@@ -96,6 +101,7 @@ impl LintOptions {
             baseline: None,
             only_in: None,
             schema_dirs: Vec::new(),
+            rules: rule_selection::RuleSelection::default(),
             progress: None,
         }
     }
@@ -113,8 +119,9 @@ pub struct LintRun {
     pub findings: Vec<Finding>,
     /// The user's declarative rules (one per id), for reports that describe rules.
     pub(crate) user_rules: Vec<rules::UserRuleInfo>,
-    /// Findings left out because the baseline holds them.
-    pub baselined: usize,
+    /// What the baseline did: findings it held (left out), entries that
+    /// matched nothing.
+    pub baseline: baseline::Applied,
     /// Findings left out because none of their locations is in a selected
     /// file (`--files`, `--changed-since`).
     pub not_selected: usize,
@@ -177,6 +184,8 @@ pub enum RunError {
     ThreadPool(String),
     /// The configuration is invalid (the message says where).
     Config(String),
+    /// A `--select` or `--ignore` selector names no rule.
+    Selection(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -192,6 +201,7 @@ impl std::fmt::Display for RunError {
             }
             RunError::ThreadPool(err) => write!(f, "cannot start worker threads: {err}"),
             RunError::Config(err) => write!(f, "{err}"),
+            RunError::Selection(err) => write!(f, "--select/--ignore: {err}"),
         }
     }
 }

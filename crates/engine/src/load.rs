@@ -176,6 +176,19 @@ impl Loaded {
         })
     }
 
+    /// The files `(path, text)`, read and parsed (unit tests).
+    #[cfg(test)]
+    pub(crate) fn from_texts(files: &[(&str, &str)]) -> Loaded {
+        let mut loaded = Loaded::default();
+        for (index, (path, text)) in files.iter().enumerate() {
+            let source = SourceFile::new(*path, *text);
+            let (parsed, findings) =
+                parse_file(FileId(index as u32), &source, &LoadOptions::default());
+            loaded.push(source, parsed, findings);
+        }
+        loaded
+    }
+
     fn push(&mut self, source: SourceFile, parsed: LoadedFile, findings: Vec<Finding>) -> FileId {
         let path = source.path.to_string();
         let id = self.store.add(source);

@@ -19,6 +19,7 @@ use crate::kustomize::Resolver;
 use crate::load::{self, LoadOptions, Loaded};
 use crate::progress::Stage;
 use crate::resolve::RepoFiles;
+use crate::rule_selection::{Levels, SelectableRule};
 use crate::rules::policy;
 use crate::source::Span;
 use crate::{
@@ -136,7 +137,7 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
 /// The files discovery found under the config's `rules.paths`, folder by
 /// folder in the config's order, each folder's sorted by path: YAML files,
 /// kustomization files excepted.
-fn rule_files(
+pub(crate) fn rule_files(
     discovery: &discover::Discovery,
     config: &config::Config,
 ) -> Vec<discover::Discovered> {
@@ -167,7 +168,7 @@ fn rule_files(
 
 /// The config file the options name, else the root's, with the schema
 /// directories of `--schema-dir` first.
-fn read_config(options: &LintOptions, root: &Path) -> Result<config::Config, RunError> {
+pub(crate) fn read_config(options: &LintOptions, root: &Path) -> Result<config::Config, RunError> {
     let mut config = match &options.config {
         Some(path) => config::load_config_file(path),
         None => config::load_config(root),
@@ -205,6 +206,12 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id.as_str()).collect();
     rule_ids.extend(policies.iter().map(|p| p.rule.as_str()));
     check_rule_names(&config, &rule_ids)?;
+    let levels = Levels::new(
+        &config.severity,
+        &options.rules,
+        selectable_rules(&policies),
+    )
+    .map_err(RunError::Selection)?;
     findings.extend(policy_findings);
     let context = rules::RuleContext {
         fleet: &fleet,
@@ -217,15 +224,19 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     timings.schema = outcome.schema_time;
     diag::share_secrets(&mut findings);
     let secret_spans = diag::secret_spans_by_file(&findings);
-    let mut findings = users_decisions(findings, &loaded, &config, &rule_ids);
+    let mut findings = users_decisions(findings, &loaded, &config, &levels, &rule_ids);
     sort_findings(&mut findings, &loaded);
+    crate::fingerprint::assign(&mut findings, &loaded);
+    // The baseline first: its entries are matched against every finding,
+    // selected or not, so that none counts as stale for being out of view.
+    let baseline = options
+        .baseline
+        .as_ref()
+        .map(|b| b.filter(&mut findings, &loaded.store))
+        .unwrap_or_default();
     let not_selected = options.only_in.as_ref().map_or(0, |only_in| {
         selection::retain(only_in.as_ref(), &mut findings, &loaded.store)
     });
-    let baselined = options
-        .baseline
-        .as_ref()
-        .map_or(0, |b| b.filter(&mut findings, &loaded.store));
     timings.rules = lap(&mut clock);
     let mut user_rules: Vec<rules::UserRuleInfo> = Vec::new();
     for policy in &policies {
@@ -238,7 +249,7 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
         fleet,
         findings,
         user_rules,
-        baselined,
+        baseline,
         not_selected,
         schema_coverage: outcome.schema_coverage,
         secret_spans,
@@ -247,22 +258,15 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
 }
 
 /// Applies what the user decided: severities set (or rules turned off) in the
-/// config, excluded paths (files a kustomization pulled in from there), and
-/// inline suppressions.
+/// config and by `--select`/`--ignore`, excluded paths (files a kustomization
+/// pulled in from there), and inline suppressions.
 fn users_decisions(
     findings: Vec<Finding>,
     loaded: &Loaded,
     config: &config::Config,
+    levels: &Levels,
     rule_ids: &[&str],
 ) -> Vec<Finding> {
-    let level = |rule: &str| {
-        config
-            .severity
-            .iter()
-            .rev()
-            .find(|o| o.rule == rule)
-            .map(|o| o.level)
-    };
     let linted = |file| !config.exclude.matches(&loaded.store.get(file).path);
     let findings: Vec<Finding> = findings
         .into_iter()
@@ -270,12 +274,12 @@ fn users_decisions(
         .collect();
     let names = suppress::RuleNames {
         known: &|rule| rule_ids.contains(&rule),
-        off: &|rule| level(rule) == Some(None),
+        off: &|rule| levels.is_off(rule),
         all: rule_ids,
     };
     suppress::apply(findings, loaded, linted, &names)
         .into_iter()
-        .filter_map(|mut f| match level(f.rule.as_str()) {
+        .filter_map(|mut f| match levels.of(f.rule.as_str()) {
             Some(None) => None,
             Some(Some(severity)) => {
                 f.severity = severity;
@@ -286,8 +290,21 @@ fn users_decisions(
         .collect()
 }
 
+/// Every rule a run knows, as `--select` and `--ignore` name them.
+pub(crate) fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRule<'_>> {
+    let builtin = rules::BUILTIN_RULES.iter().map(|r| SelectableRule {
+        id: r.id.as_str(),
+        tags: r.tags,
+    });
+    let users = policies.iter().map(|p| SelectableRule {
+        id: p.rule.as_str(),
+        tags: &[],
+    });
+    builtin.chain(users).collect()
+}
+
 /// Every rule the config names must exist (built in, or one of the user's).
-fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
+pub(crate) fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
     for o in &config.severity {
         if !rule_ids.contains(&o.rule.as_str()) {
             let hint = suggest::did_you_mean(&o.rule, rule_ids.iter().copied(), 3);
@@ -303,7 +320,7 @@ fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), Ru
     Ok(())
 }
 
-fn check_root(root: &Path) -> Result<PathBuf, RunError> {
+pub(crate) fn check_root(root: &Path) -> Result<PathBuf, RunError> {
     let meta = std::fs::metadata(root).map_err(|e| RunError::Root(root.to_path_buf(), e))?;
     if !meta.is_dir() {
         return Err(RunError::NotADirectory(root.to_path_buf()));

@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use super::{Context, HumanOptions, human};
-use crate::diag::Place;
 
 pub(super) fn render(
     cx: &Context,
@@ -15,17 +14,12 @@ pub(super) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for (finding, tenant) in cx.findings.iter().zip(&cx.tenants) {
-        let place = Place::of(finding.span, cx.store);
         let tenant = tenant.map_or(String::new(), |t| format!(" [{t}]"));
         let message = super::printable(&finding.message()).replace('\n', " ");
         writeln!(
             out,
-            "{}:{}:{}: {}[{}] {message}{}",
-            super::printable(place.path),
-            place.line,
-            place.column,
-            finding.severity,
-            finding.rule.as_str(),
+            "{} {message}{}",
+            super::finding_head(finding, cx.store),
             super::printable(&tenant),
         )?;
     }

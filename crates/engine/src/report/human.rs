@@ -83,6 +83,15 @@ pub(crate) fn summary_line(cx: &Context, elapsed: Duration) -> String {
         ));
     }
     let mut line = format!("{counts} in {} ({} ms)", cx.scope(), elapsed.as_millis());
+    if cx.baseline_stale > 0 {
+        let entries = match cx.baseline_stale {
+            1 => "1 baseline entry matches".to_string(),
+            n => format!("{n} baseline entries match"),
+        };
+        line.push_str(&format!(
+            "; {entries} nothing now (`--write-baseline` drops them)"
+        ));
+    }
     let unchecked = cx.schema_coverage.unchecked;
     if unchecked > 0 {
         line.push_str(&format!(
@@ -342,7 +351,7 @@ mod tests {
             fleet: Default::default(),
             findings: vec![finding],
             user_rules: Vec::new(),
-            baselined: 0,
+            baseline: crate::baseline::Applied::default(),
             not_selected: 0,
             schema_coverage: Default::default(),
             secret_spans: Default::default(),

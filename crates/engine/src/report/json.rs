@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::diag::{Place, fingerprints};
+use crate::diag::Place;
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -51,6 +51,8 @@ struct Summary {
     tenants: usize,
     /// Findings the `--baseline` held, left out.
     baselined: usize,
+    /// Baseline entries that matched no finding.
+    baseline_stale: usize,
     /// Findings in no file `--files` or `--changed-since` selected, left out.
     not_selected: usize,
     /// Objects checked against a schema, and objects of kinds without one.
@@ -65,14 +67,12 @@ struct SchemaSummary {
 
 pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let store = cx.store;
-    let prints = fingerprints(cx.findings, store);
     let tenants = cx.tenants.clone();
     let findings = cx
         .findings
         .iter()
-        .zip(&prints)
         .zip(tenants)
-        .map(|((f, print), tenant)| JsonFinding {
+        .map(|(f, tenant)| JsonFinding {
             tenant,
             rule: f.rule.as_str(),
             severity: f.severity.as_str(),
@@ -91,7 +91,7 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
                     }
                 })
                 .collect(),
-            fingerprint: print.to_string(),
+            fingerprint: super::fingerprint_text(f),
         })
         .collect();
     let (errors, warnings, infos) = cx.counts();
@@ -106,6 +106,7 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
             clusters: cx.clusters,
             tenants: cx.tenant_count,
             baselined: cx.baselined,
+            baseline_stale: cx.baseline_stale,
             not_selected: cx.not_selected,
             schema: SchemaSummary {
                 validated: cx.schema_coverage.validated,

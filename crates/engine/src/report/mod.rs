@@ -10,6 +10,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod rules;
 mod sarif;
 mod statistics;
 
@@ -21,7 +22,7 @@ use std::time::Duration;
 pub use human::HumanOptions;
 
 use crate::LintRun;
-use crate::diag::{Finding, SecretSpans, Severity};
+use crate::diag::{Finding, Place, SecretSpans, Severity};
 use crate::fleet::Fleet;
 use crate::rules::UserRuleInfo;
 use crate::rules::schema::Coverage;
@@ -40,6 +41,8 @@ pub struct Context<'a> {
     pub(crate) user_rules: &'a [UserRuleInfo],
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Baseline entries that matched no finding.
+    pub baseline_stale: usize,
     /// Findings left out because they are in no selected file.
     pub not_selected: usize,
     /// Objects validated against a schema, and objects of kinds without one.
@@ -62,7 +65,8 @@ impl<'a> Context<'a> {
             store: &run.loaded.store,
             tenants: finding_tenants(&run.fleet, &run.loaded.store, &run.findings),
             user_rules: &run.user_rules,
-            baselined: run.baselined,
+            baselined: run.baseline.held,
+            baseline_stale: run.baseline.stale,
             not_selected: run.not_selected,
             schema_coverage: run.schema_coverage,
             secret_spans: &run.secret_spans,
@@ -271,6 +275,34 @@ fn plural(count: usize, noun: &str) -> String {
 /// terminal.
 pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     escape_controls(text, |c| c == '\n' || c == '\t')
+}
+
+/// A finding's fingerprint as reports write it (empty for a finding that is
+/// not from a finished run).
+pub(crate) fn fingerprint_text(finding: &Finding) -> String {
+    finding
+        .fingerprint()
+        .map_or_else(String::new, ToString::to_string)
+}
+
+/// `path:line:col: severity[rule]`, the head of a finding on one line (the
+/// concise format, `build`'s problems on stderr, problems in rule files).
+pub fn finding_head(finding: &Finding, store: &SourceStore) -> String {
+    let place = Place::of(finding.span, store);
+    format!(
+        "{}:{}:{}: {}[{}]",
+        printable_line(place.path),
+        place.line,
+        place.column,
+        finding.severity,
+        finding.rule.as_str()
+    )
+}
+
+/// A finding on one line: [`finding_head`], then its message.
+pub fn finding_line(finding: &Finding, store: &SourceStore) -> String {
+    let message = printable(&finding.message()).replace('\n', " ");
+    format!("{}: {message}", finding_head(finding, store))
 }
 
 /// [`printable`] with line breaks escaped too: a file name on one line.

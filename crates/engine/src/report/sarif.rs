@@ -3,8 +3,10 @@
 //! Our own serde structs, typed to what GitHub uses: rules with descriptions,
 //! help and default level; results with a root-relative location (`%SRCROOT%`),
 //! a full region (1-based, columns in Unicode code points, `endColumn` just after
-//! the region), related locations and a `primaryLocationLineHash` fingerprint
-//! that survives line shifts.
+//! the region), related locations and fleet-lint's own fingerprint
+//! (`fleet-lint/v1`, see [`crate::fingerprint`]), which survives line shifts
+//! and objects inserted above. Not `primaryLocationLineHash`: the upload
+//! action computes that one itself and warns when a tool's differs.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -12,12 +14,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::diag::{Place, Severity, fingerprints};
+use crate::diag::{Place, Severity};
 use crate::rules::{BUILTIN_RULES, RuleInfo, UserRuleInfo};
 use crate::source::{SourceStore, Span};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
+/// The `partialFingerprints` key of fleet-lint's fingerprint, versioned.
+const FINGERPRINT_KEY: &str = "fleet-lint/v1";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -144,7 +148,6 @@ struct Region {
 
 pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let store = cx.store;
-    let prints = fingerprints(cx.findings, store);
     let rules: Vec<Rule> = BUILTIN_RULES
         .iter()
         .map(rule)
@@ -154,9 +157,8 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let results = cx
         .findings
         .iter()
-        .zip(&prints)
         .zip(tenants)
-        .map(|((finding, print), tenant)| SarifResult {
+        .map(|(finding, tenant)| SarifResult {
             properties: tenant.map(|tenant| ResultProperties { tenant }),
             rule_id: finding.rule.as_str(),
             rule_index: rules.iter().position(|r| finding.rule == *r.id),
@@ -172,7 +174,10 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
                     location(span, store, Some(i), Some(message.into_owned()))
                 })
                 .collect(),
-            partial_fingerprints: BTreeMap::from([("primaryLocationLineHash", print.to_string())]),
+            partial_fingerprints: BTreeMap::from([(
+                FINGERPRINT_KEY,
+                super::fingerprint_text(finding),
+            )]),
         })
         .collect();
     let log = Log {
@@ -248,11 +253,7 @@ fn rule(info: &RuleInfo) -> Rule {
             text: info.doc.to_string(),
             markdown: info.doc.to_string(),
         },
-        help_uri: Some(format!(
-            "{}/blob/main/rules/{}.md",
-            env!("CARGO_PKG_REPOSITORY"),
-            info.id
-        )),
+        help_uri: Some(info.doc_uri()),
         default_configuration: Configuration {
             level: level(info.severity),
         },

@@ -190,4 +190,6 @@ pub struct UserRuleInfo {
     pub summary: String,
     /// Its help, if it has one.
     pub help: Option<String>,
+    /// Where it is written.
+    pub at: Span,
 }

@@ -50,6 +50,16 @@ pub enum Tag {
     Tenant,
 }
 
+impl Tag {
+    /// The tag's name, as `--select` and `fleet-lint rules` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tag::Security => "security",
+            Tag::Tenant => "tenant",
+        }
+    }
+}
+
 /// What users see of a rule in `fleet-lint rules`, `explain` and SARIF, and
 /// what raises it.
 #[derive(Clone, Copy, Debug)]
@@ -71,6 +81,17 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
+    /// Where this version's doc of the rule is published: `rules/<id>.md` at
+    /// the release's tag.
+    pub fn doc_uri(&self) -> String {
+        format!(
+            "{}/blob/v{}/rules/{}.md",
+            env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION"),
+            self.id
+        )
+    }
+
     /// Whether the rule is tagged [`Tag::Security`].
     pub(crate) fn is_security(&self) -> bool {
         self.tags.contains(&Tag::Security)

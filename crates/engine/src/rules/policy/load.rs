@@ -151,6 +151,7 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
         select,
         exclude,
         check,
+        at: root.get("id").map_or(root.span, |n| n.span),
     })
 }
 
@@ -334,6 +335,7 @@ fn kyverno(root: &Node, problems: &mut Vec<Finding>) -> Vec<Policy> {
             select,
             exclude,
             check,
+            at: rule.get("name").map_or(rule.span, |n| n.span),
         });
     }
     out

@@ -40,6 +40,8 @@ pub(crate) struct Policy {
     /// ...and no exclude selector matches.
     pub exclude: Vec<Selector>,
     pub check: Check,
+    /// Where the rule is written: its `id`, or its Kyverno rule's `name`.
+    pub at: Span,
 }
 
 /// What a rule reads.
@@ -145,6 +147,7 @@ impl Policy {
             severity: self.severity,
             summary: self.message.clone(),
             help: self.help.clone(),
+            at: self.at,
         }
     }
 
