@@ -16,6 +16,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use fleet_lint_engine::baseline;
 use fleet_lint_engine::catalog::{self, Catalog};
 use fleet_lint_engine::diag::Severity;
+use fleet_lint_engine::fix;
 use fleet_lint_engine::progress::Stages;
 use fleet_lint_engine::relpath::relative_path;
 use fleet_lint_engine::report::graph::{self, GraphFormat};
@@ -43,6 +44,7 @@ Examples:
   fleet-lint --changed-since origin/main     only findings in files a pull request changes
   fleet-lint --select tenant --ignore tenant-alert-coverage
                                              only the tenant rules, but one
+  fleet-lint --fix                           rewrite deprecated Flux APIs in place (--diff: show only)
   fleet-lint --statistics                    how many findings each rule raised
   fleet-lint init                            write a commented starter .fleet-lint.yaml
 
@@ -258,7 +260,7 @@ struct LintArgs {
     model: ModelArgs,
     #[command(flatten)]
     selection: SelectionArgs,
-    /// Colour in the human format (`auto` honours NO_COLOR and CLICOLOR_FORCE).
+    /// Colour in the human format (`auto` honours NO_COLOR, FORCE_COLOR and CLICOLOR_FORCE).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Print findings only, without the summary line (and no progress).
@@ -275,6 +277,15 @@ struct LintArgs {
     /// Report only findings that this baseline file does not hold.
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     baseline: Option<PathBuf>,
+    /// Rewrite files in place for the findings with a safe, mechanical fix
+    /// (`deprecated-api`: apiVersion bumps and renamed fields), then report
+    /// what is left. Nothing is written without this flag.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    fix: bool,
+    /// Print the changes `--fix` would make, as a unified diff, without writing;
+    /// exit 1 when there are some.
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
     /// Record every current finding in FILE (a baseline for `--baseline`), then exit 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
@@ -386,6 +397,18 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, &run);
     }
+    if args.diff {
+        return print_diff(&run);
+    }
+    if args.fix {
+        let plan = fix::plan(&run.findings);
+        let files = fix::write(&run, &plan, &args.path)?;
+        eprintln!("fleet-lint: {}", fix_summary(&plan, files, "fixed"));
+        if files > 0 {
+            let _spinner = show_progress(args, &mut options);
+            run = lint(&options).map_err(|e| e.to_string())?;
+        }
+    }
     if let Some(prefix) = &args.path_prefix {
         run.loaded.store.prefix_paths(prefix);
     }
@@ -393,7 +416,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     let human = HumanOptions {
         color: use_color(args.color, to_terminal),
         quiet: args.quiet,
-        width: terminal_width(),
+        width: terminal_width(to_terminal),
     };
     let write_result = match &args.output {
         Some(path) => File::create(path)
@@ -446,6 +469,47 @@ fn write_baseline(path: &Path, run: &LintRun) -> Result<ExitCode, String> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--diff`: the changes `--fix` would make, on stdout; exit 1 when there are some.
+fn print_diff(run: &LintRun) -> Result<ExitCode, String> {
+    let plan = fix::plan(&run.findings);
+    let mut out = io::stdout().lock();
+    match out.write_all(fix::diff(run, &plan).as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(format!("cannot write the diff: {e}"));
+        }
+        _ => {}
+    }
+    eprintln!(
+        "fleet-lint: {}",
+        fix_summary(&plan, plan.edits.len(), "would fix")
+    );
+    Ok(ExitCode::from(u8::from(!plan.edits.is_empty())))
+}
+
+/// "fixed 110 findings in 37 files (3 more on the next run; 5 have no automatic fix)".
+fn fix_summary(plan: &fix::Plan, files: usize, verb: &str) -> String {
+    let mut line = format!(
+        "{verb} {} in {}",
+        count(plan.fixed, "finding"),
+        count(files, "file")
+    );
+    if plan.deferred > 0 {
+        line.push_str(&format!(
+            " ({} more overlap them: run --fix again)",
+            plan.deferred
+        ));
+    }
+    line
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// `--path-prefix`: a relative folder, `/`-separated, ending in `/` (added
@@ -527,8 +591,9 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 }
 
 /// Colour for `--color auto` follows the conventions in this order: `NO_COLOR`
-/// (set and not empty) turns it off, `CLICOLOR_FORCE` (set, not `0`) turns
-/// it on, `CLICOLOR=0` turns it off, otherwise colour when writing to a terminal.
+/// (set and not empty) turns it off, `FORCE_COLOR` (set, not `0` or `false`)
+/// and `CLICOLOR_FORCE` (set, not `0`) turn it on, `CLICOLOR=0` turns it off,
+/// otherwise colour when writing to a terminal.
 fn color_from(
     choice: ColorChoice,
     to_terminal: bool,
@@ -539,18 +604,24 @@ fn color_from(
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if set("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false") => true,
         ColorChoice::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
         ColorChoice::Auto if set("CLICOLOR").is_some_and(|v| v == "0") => false,
         ColorChoice::Auto => to_terminal,
     }
 }
 
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w| w >= 40)
-        .unwrap_or(100)
+/// The human format's width: `$COLUMNS` when set, else the terminal's when
+/// writing to one, else 100; never under 40.
+fn terminal_width(to_terminal: bool) -> usize {
+    let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    let from_terminal = || {
+        to_terminal
+            .then(terminal_size::terminal_size)
+            .flatten()
+            .map(|(width, _)| usize::from(width.0))
+    };
+    from_env.or_else(from_terminal).unwrap_or(100).max(40)
 }
 
 fn run_build(args: &BuildArgs) -> Result<ExitCode, String> {
@@ -734,6 +805,14 @@ mod tests {
         assert!(!auto_color(false, &[("CLICOLOR_FORCE", "0")]));
         assert!(
             !auto_color(false, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+            "NO_COLOR wins"
+        );
+        assert!(auto_color(false, &[("FORCE_COLOR", "1")]));
+        assert!(auto_color(false, &[("FORCE_COLOR", "true")]));
+        assert!(!auto_color(false, &[("FORCE_COLOR", "0")]));
+        assert!(!auto_color(false, &[("FORCE_COLOR", "false")]));
+        assert!(
+            !auto_color(false, &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]),
             "NO_COLOR wins"
         );
         assert!(!auto_color(true, &[("CLICOLOR", "0")]));

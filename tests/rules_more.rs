@@ -79,7 +79,7 @@ fn unresolved_substitution() {
 fn deprecated_api() {
     let found = findings("rules/deprecated-api/fail", "deprecated-api");
     let lines: Vec<u64> = found.iter().map(|f| f.1).collect();
-    assert_eq!(lines, [1, 13, 24]);
+    assert_eq!(lines, [1, 14, 26, 37]);
     assert_eq!(
         found[0].3,
         "HelmRelease `helm.toolkit.fluxcd.io/v2beta1` was removed from Flux (v2beta1 in 2.7, v2beta2 in 2.8): Flux no longer applies it; use `helm.toolkit.fluxcd.io/v2`"

@@ -129,6 +129,8 @@ pub struct Finding {
     /// What identifies it across edits; given once the run's findings are in
     /// report order.
     fingerprint: Option<crate::fingerprint::Fingerprint>,
+    /// The edits that fix it, when they are safe and mechanical (`--fix`).
+    fix: Option<crate::fix::Fix>,
 }
 
 impl Finding {
@@ -150,6 +152,7 @@ impl Finding {
             tenant: None,
             secret_spans: Vec::new(),
             fingerprint: None,
+            fix: None,
         }
     }
 
@@ -167,6 +170,17 @@ impl Finding {
     /// What identifies it across edits (set in a finished run's findings).
     pub fn fingerprint(&self) -> Option<&crate::fingerprint::Fingerprint> {
         self.fingerprint.as_ref()
+    }
+
+    /// The edits that fix it, if fleet-lint can make them.
+    pub fn fix(&self) -> Option<&crate::fix::Fix> {
+        self.fix.as_ref()
+    }
+
+    /// This finding, with the edits that fix it.
+    pub fn with_fix(mut self, fix: crate::fix::Fix) -> Finding {
+        self.fix = Some(fix);
+        self
     }
 
     pub(crate) fn set_fingerprint(&mut self, fingerprint: crate::fingerprint::Fingerprint) {

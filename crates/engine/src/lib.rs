@@ -41,6 +41,7 @@ pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod fingerprint;
+pub mod fix;
 pub mod fleet;
 pub mod init;
 pub mod load;

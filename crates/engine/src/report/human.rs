@@ -123,8 +123,11 @@ impl Report {
             source_span(finding.span),
         )];
         let mut elsewhere = Vec::new();
-        for (span, message) in finding.related() {
-            if span.file == finding.span.file {
+        let mut left_out = Vec::new();
+        for (index, (span, message)) in finding.related().enumerate() {
+            if index >= MAX_RELATED_SHOWN {
+                left_out.push(span.file);
+            } else if span.file == finding.span.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(super::printable(&message).into_owned()),
                     source_span(span),
@@ -134,6 +137,16 @@ impl Report {
             }
         }
         let mut message = super::printable(&finding.message()).into_owned();
+        if !left_out.is_empty() {
+            let count = left_out.len();
+            left_out.sort();
+            left_out.dedup();
+            let noun = if count == 1 { "location" } else { "locations" };
+            message.push_str(&format!(
+                "\n  and {count} more related {noun} in {} (--format json lists every one)",
+                plural(left_out.len(), "file")
+            ));
+        }
         if !snippet_fits(file, finding.span) {
             let place = Place::of(finding.span, store);
             message.push_str(&format!(
@@ -166,6 +179,10 @@ impl Report {
         }
     }
 }
+
+/// Related locations a finding shows; the rest are counted ("and 52 more"):
+/// an unreachable info naming 58 files took 533 lines of a terminal.
+const MAX_RELATED_SHOWN: usize = 8;
 
 /// Longest source line shown in a snippet; a longer one (minified or generated
 /// YAML) would flood the terminal, so the finding is shown without its snippet.
@@ -346,10 +363,17 @@ mod tests {
             "token s3cr3tT0ken in address",
         )
         .with_secret("s3cr3tT0ken");
+        let text = rendered(loaded, vec![finding]);
+        assert!(!text.contains("s3cr3tT0ken"), "{text}");
+        assert!(text.contains("https://x/hooks/***********"), "{text}");
+    }
+
+    /// The human report (no colour, no summary) of `findings` in `loaded`.
+    fn rendered(loaded: Loaded, findings: Vec<Finding>) -> String {
         let run = crate::LintRun {
             loaded,
             fleet: Default::default(),
-            findings: vec![finding],
+            findings,
             user_rules: Vec::new(),
             baseline: crate::baseline::Applied::default(),
             not_selected: 0,
@@ -364,8 +388,36 @@ mod tests {
             width: 100,
         };
         render(&Context::of(&run), Duration::ZERO, &options, &mut out).expect("renders");
-        let text = String::from_utf8_lossy(&out);
-        assert!(!text.contains("s3cr3tT0ken"), "{text}");
-        assert!(text.contains("https://x/hooks/***********"), "{text}");
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn related_locations_beyond_the_cap_are_counted() {
+        let mut loaded = Loaded::default();
+        let files: Vec<FileId> = (0..12)
+            .map(|i| {
+                loaded
+                    .store
+                    .add(SourceFile::new(format!("f{i:02}.yaml"), "a: 1\n"))
+            })
+            .collect();
+        let finding = files[1..].iter().fold(
+            Finding::new(
+                crate::rules::RuleId::Unreachable,
+                Severity::Info,
+                Span::file_start(files[0]),
+                "unreachable",
+            ),
+            |f, &file| f.with_related(Span::file_start(file), "also unreachable"),
+        );
+        let text = rendered(loaded, vec![finding]);
+        assert!(text.contains("f08.yaml"), "{text}");
+        assert!(!text.contains("f09.yaml"), "{text}");
+        assert!(
+            text.contains(
+                "and 3 more related locations in 3 files (--format json lists every one)"
+            ),
+            "{text}"
+        );
     }
 }

@@ -211,8 +211,17 @@ impl Builder<'_> {
                     SaphyrStyle::Literal | SaphyrStyle::Folded => ScalarStyle::Block,
                     _ => ScalarStyle::Quoted,
                 };
+                let mut span = self.span(start, end);
+                if style == ScalarStyle::Quoted {
+                    // saphyr's end marker can run on past the closing quote
+                    // (to a comment after it): end the span at the quote.
+                    let from = span.start.offset as usize;
+                    if let Some(len) = self.source.text.get(from..).and_then(quoted_len) {
+                        span.end = self.source.pos_of_offset(from + len);
+                    }
+                }
                 let node = Node {
-                    span: self.span(start, end),
+                    span,
                     value: Value::Scalar(text.into_owned().into_boxed_str(), style),
                 };
                 self.complete(node, anchor)?;
@@ -366,6 +375,26 @@ impl Builder<'_> {
 }
 
 /// The error for `key` when `entries` already hold the same scalar key.
+/// The length in bytes of the quoted scalar `text` starts with, its quotes
+/// included; `None` when `text` does not start with a quote or never closes it.
+pub fn quoted_len(text: &str) -> Option<usize> {
+    let quote = text.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            c if c == quote => return Some(at + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn duplicate_of(keys: &ScalarKeys, entries: &[Entry], key: &Node) -> Option<YamlError> {
     let text = key.as_str()?;
     let first = keys.find(entries, text)?;

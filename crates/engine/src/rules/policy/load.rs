@@ -142,6 +142,26 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
     let check = check(id, validate, problems)?;
     let message = text(validate, "message").unwrap_or(id).to_string();
     let input = input(id, root, &select, &message, problems)?;
+    let fix = match root.get("fix") {
+        None => None,
+        Some(_) if input != Input::Files => {
+            problems.push(problem(
+                root.get("fix").map_or(root.span, |n| n.span),
+                format!("rule {id}: a fix rewrites files as written, so it needs `input: files`; the fix is skipped"),
+            ));
+            None
+        }
+        Some(node) => match crate::fix::FixSpec::parse(node) {
+            Ok(spec) => Some(spec),
+            Err(e) => {
+                problems.push(problem(
+                    node.span,
+                    format!("rule {id}: {e}; the fix is skipped"),
+                ));
+                None
+            }
+        },
+    };
     Some(Policy {
         rule: Rule::named(id),
         severity,
@@ -152,6 +172,7 @@ fn native(root: &Node, problems: &mut Vec<Finding>) -> Option<Policy> {
         exclude,
         check,
         at: root.get("id").map_or(root.span, |n| n.span),
+        fix,
     })
 }
 
@@ -336,6 +357,7 @@ fn kyverno(root: &Node, problems: &mut Vec<Finding>) -> Vec<Policy> {
             exclude,
             check,
             at: rule.get("name").map_or(rule.span, |n| n.span),
+            fix: None,
         });
     }
     out

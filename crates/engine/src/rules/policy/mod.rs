@@ -42,6 +42,8 @@ pub(crate) struct Policy {
     pub check: Check,
     /// Where the rule is written: its `id`, or its Kyverno rule's `name`.
     pub at: Span,
+    /// How to fix a document as written (`input: files` rules only).
+    pub fix: Option<crate::fix::FixSpec>,
 }
 
 /// What a rule reads.
@@ -190,7 +192,18 @@ impl Policy {
         let finding = Finding::new(self.rule.clone(), self.severity, span, self.render(subject))
             .with_help(self.help.clone().unwrap_or(reason));
         let Some((cluster, placed)) = subject.placed else {
-            return Some(finding);
+            let file = subject.node.span.file;
+            let text = &ctx.store().get(file).text;
+            return Some(
+                match self.fix.as_ref().map(|f| f.fix(subject.node, text, file)) {
+                    None => finding,
+                    Some(Ok(fix)) => finding.with_fix(fix),
+                    Some(Err(why)) => {
+                        let help = finding.help().map(|h| h.into_owned()).unwrap_or_default();
+                        finding.with_help(format!("{help}; not this one: {why}, fix it by hand"))
+                    }
+                },
+            );
         };
         let (landed_at, landed) = landing(cluster, placed);
         let finding = match self.passes_as_written(placed, path.as_deref(), ctx) {
