@@ -116,7 +116,17 @@ fn sarif_results_carry_what_github_code_scanning_reads() {
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(run["tool"]["driver"]["name"], "fleet-lint");
     assert_eq!(run["columnKind"], "unicodeCodePoints");
-    let rule = &run["tool"]["driver"]["rules"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for described in rules {
+        let short = described["shortDescription"]["text"].as_str().unwrap_or("");
+        assert!(short.ends_with('.'), "a sentence: {short}");
+        let uri = described["helpUri"].as_str().unwrap_or("");
+        assert!(
+            uri.contains(&format!("/blob/v{}/rules/", env!("CARGO_PKG_VERSION"))),
+            "the released version's doc: {uri}"
+        );
+    }
+    let rule = &rules[0];
     assert_eq!(rule["id"], "yaml-syntax");
     assert_eq!(rule["defaultConfiguration"]["level"], "error");
     assert!(
@@ -131,6 +141,12 @@ fn sarif_results_carry_what_github_code_scanning_reads() {
         .find(|r| r["ruleId"] == "yaml-syntax")
         .expect("the yaml-syntax result");
     assert_eq!(result["level"], "error");
+    // The message links its related location, so code scanning shows it.
+    assert_eq!(
+        result["message"]["text"],
+        "duplicate mapping key `replicaCount`\n\nSee: [first defined here](0)."
+    );
+    assert_eq!(result["relatedLocations"][0]["id"], 0);
     let location = &result["locations"][0]["physicalLocation"];
     assert_eq!(
         location["artifactLocation"]["uri"],

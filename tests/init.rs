@@ -60,6 +60,9 @@ fn init_stdout_prints_without_writing() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("# fleet-lint configuration"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut lines = text.lines();
+    assert!(lines.next().is_some_and(|l| l.starts_with("# yaml-language-server: $schema=")));
+    assert!(lines.next().is_some_and(|l| l.starts_with("# fleet-lint configuration")));
     assert!(!dir.path().join(".fleet-lint.yaml").exists());
 }

@@ -34,7 +34,16 @@ pub fn starter_config(fleet: &Fleet, config: &Config) -> Starter {
     }
 }
 
+/// Where editors (the YAML language server) find the config's schema for
+/// this version: completion and checking as the file is written.
+pub const CONFIG_SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/fleet-lint/fleet-lint/v",
+    env!("CARGO_PKG_VERSION"),
+    "/schemas/fleet-lint-config.schema.json"
+);
+
 fn header(out: &mut String) {
+    let _ = writeln!(out, "# yaml-language-server: $schema={CONFIG_SCHEMA_URL}");
     out.push_str(
         "# fleet-lint configuration, written by `fleet-lint init`. Every key is optional;
 # a misspelt key or rule name is an error. `fleet-lint rules` lists the rules and

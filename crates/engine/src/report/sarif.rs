@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::diag::{Place, Severity};
+use crate::diag::{Finding, Place, Severity};
 use crate::rules::{BUILTIN_RULES, RuleInfo, UserRuleInfo};
 use crate::source::{SourceStore, Span};
 
@@ -164,7 +164,7 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
             rule_index: rules.iter().position(|r| finding.rule == *r.id),
             level: level(finding.severity),
             message: Text {
-                text: finding.message().into_owned(),
+                text: linked_message(finding),
             },
             locations: [location(finding.span, store, None, None)],
             related_locations: finding
@@ -202,6 +202,60 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A user's declarative rule: its message and help are all there is to show.
+/// Related locations a result's message links to; every one is still in
+/// `relatedLocations`.
+const MAX_LINKED: usize = 10;
+
+/// The finding's message, then a link to each related location (SARIF's
+/// `[text](id)`), so that code scanning shows the include chain and where an
+/// object lands inside the alert's text.
+fn linked_message(finding: &Finding) -> String {
+    let mut text = finding.message().into_owned();
+    let links: Vec<String> = finding
+        .related()
+        .take(MAX_LINKED)
+        .enumerate()
+        .map(|(id, (_, message))| format!("[{}]({id})", link_text(&message)))
+        .collect();
+    if !links.is_empty() {
+        let more = finding.related().count().saturating_sub(MAX_LINKED);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("\n\nSee: {}{more}.", links.join("; ")));
+    }
+    text
+}
+
+/// Link text with what SARIF's message syntax reads escaped: brackets and
+/// backslashes; line breaks made spaces.
+fn link_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A rule's one line, as a sentence: SARIF's short description is one.
+fn sentence(summary: &str) -> String {
+    let summary = summary.trim_end();
+    if summary.ends_with(['.', '!', '?']) {
+        summary.to_string()
+    } else {
+        format!("{summary}.")
+    }
+}
+
 fn user_rule(info: &UserRuleInfo) -> Rule {
     let summary: String = info.summary.chars().take(1024).collect();
     let help = info.help.clone().unwrap_or_else(|| summary.clone());
@@ -209,7 +263,7 @@ fn user_rule(info: &UserRuleInfo) -> Rule {
         id: info.id.clone(),
         name: info.id.clone(),
         short_description: Text {
-            text: summary.clone(),
+            text: sentence(&summary),
         },
         full_description: Text { text: summary },
         help: Help {
@@ -240,7 +294,7 @@ fn rule(info: &RuleInfo) -> Rule {
         id: info.id.to_string(),
         name: info.id.to_string(),
         short_description: Text {
-            text: info.summary.to_string(),
+            text: sentence(info.summary),
         },
         full_description: Text {
             text: first_paragraph(info.doc, "## What it checks")
