@@ -62,7 +62,15 @@ fn init_stdout_prints_without_writing() {
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
     let mut lines = text.lines();
-    assert!(lines.next().is_some_and(|l| l.starts_with("# yaml-language-server: $schema=")));
-    assert!(lines.next().is_some_and(|l| l.starts_with("# fleet-lint configuration")));
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("# yaml-language-server: $schema="))
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("# fleet-lint configuration"))
+    );
     assert!(!dir.path().join(".fleet-lint.yaml").exists());
 }

@@ -213,6 +213,61 @@ fn build_prints_the_overlay_as_yaml() {
 }
 
 #[test]
+fn a_component_directory_builds_on_its_own_as_kubectl_builds_it() {
+    let dir = fixture("kustomize-components/component");
+    let output = fleet_lint()
+        .arg("build")
+        .arg(&dir)
+        .arg("--root")
+        .arg(fixture("kustomize-components"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parse = |text: &str| {
+        let source = fleet_lint_engine::source::SourceFile::new("build.yaml", text);
+        let loaded = fleet_lint_engine::yaml::load_yaml(
+            fleet_lint_engine::source::FileId(0),
+            &source,
+            fleet_lint_engine::yaml::LoadLimits::default(),
+        );
+        loaded
+            .documents
+            .iter()
+            .map(|d| d.root.to_json())
+            .collect::<Vec<_>>()
+    };
+    let ours = parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        ours,
+        [serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "settings", "labels": {"team": "a"}},
+            "data": {"level": "info"}
+        })]
+    );
+    match std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(&dir)
+        .output()
+    {
+        Ok(kubectl) if kubectl.status.success() => {
+            assert_eq!(
+                ours,
+                parse(&String::from_utf8_lossy(&kubectl.stdout)),
+                "as kubectl builds it"
+            );
+        }
+        _ => common::say("skipped the kubectl comparison: kubectl is not installed"),
+    }
+}
+
+#[test]
 fn build_json_carries_sources_and_include_chains() {
     let output = fleet_lint()
         .arg("build")

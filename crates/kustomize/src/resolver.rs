@@ -214,7 +214,9 @@ impl<'f> Resolver<'f> {
     /// `components`, `namePrefix`/`nameSuffix`, `images`), applied to the
     /// directory's objects as Flux lays those fields over its top-level kustomization.
     pub fn build_with_overlay(&mut self, dir: &str, overlay: Option<(&Node, FileId)>) -> Build {
-        let mut objects = if self.cx.has_kustomization(dir) {
+        let mut objects = if self.cx.has_kustomization(dir) && self.is_component(dir) {
+            self.build_component_alone(dir)
+        } else if self.cx.has_kustomization(dir) {
             (*self.build_kustomization(dir)).clone()
         } else {
             self.build_generated(dir)
@@ -294,6 +296,26 @@ impl<'f> Resolver<'f> {
         self.memo.insert(dir.to_string(), built.clone());
         built
     }
+    /// A `kind: Component` directory built on its own, as `kustomize build`
+    /// builds one given on the command line: its resources, generators and
+    /// transformers over nothing. (Listed in another kustomization's
+    /// `resources` it is refused, and under `components` applied to that
+    /// kustomization's objects: [`Resolver::apply_component`].)
+    fn build_component_alone(&mut self, dir: &str) -> Objects {
+        let Some((file, root)) = self.kustomization_root(dir) else {
+            return Objects::new();
+        };
+        self.cx.stack.push(dir.to_string());
+        let mut built = if self.check_header(&root, "Component") {
+            self.run_pipeline(dir, file, &root, Objects::new())
+        } else {
+            Objects::new()
+        };
+        self.cx.stack.pop();
+        built.inputs.push(file);
+        built
+    }
+
     /// The kustomization file of `dir` and its first document.
     fn kustomization_root(&mut self, dir: &str) -> Option<(FileId, Node)> {
         let present: Vec<String> = KUSTOMIZATION_FILES
