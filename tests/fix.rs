@@ -224,3 +224,31 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn diff_never_shows_a_secret_in_its_context_lines() {
+    let dir = scratch_copy("example-fleet");
+    let providers = dir
+        .path()
+        .join("infrastructure/notifications/providers.yaml");
+    let text = std::fs::read_to_string(&providers).expect("providers");
+    // A removed-version Provider right after the one whose address holds a
+    // token: the diff shows that address as context.
+    let leaky = "---\napiVersion: notification.toolkit.fluxcd.io/v1beta2\nkind: Provider\nspec:\n  type: rocket\n  address: https://chat.example.com/hooks/6Jm3kQ9ZyXWbT2vR/hN8pL4sD7fG1aK5eC3uV9xB2nM6qW0tY\nmetadata: {name: leaky, namespace: flux-system}\n";
+    std::fs::write(&providers, format!("{text}{leaky}")).expect("write");
+    let output = fleet_lint()
+        .arg(dir.path())
+        .arg("--diff")
+        .output()
+        .expect("runs");
+    let diff = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        diff.contains("+apiVersion: notification.toolkit.fluxcd.io/v1beta3"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("\n   address: ********\n"),
+        "masked, at a length that is not the secret's: {diff}"
+    );
+    assert!(!diff.contains("6Jm3kQ9Zy"), "{diff}");
+}

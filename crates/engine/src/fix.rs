@@ -311,9 +311,32 @@ pub fn diff(run: &crate::LintRun, plan: &Plan) -> String {
             )
             .into_owned();
             let path = crate::report::printable_line(&source.path);
-            unified_diff(&path, &masked, &apply(&masked, edits))
+            without_lengths(&unified_diff(&path, &masked, &apply(&masked, edits)))
         })
         .collect()
+}
+
+/// `text` with each run of three or more `*` (a masked secret, as long as the
+/// secret) made one fixed-length mask, so a diff does not show a secret's length.
+fn without_lengths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut stars = 0;
+    let flush = |out: &mut String, stars: usize| match stars {
+        0 => {}
+        1 | 2 => out.push_str(&"*".repeat(stars)),
+        _ => out.push_str("********"),
+    };
+    for c in text.chars() {
+        if c == '*' {
+            stars += 1;
+        } else {
+            flush(&mut out, stars);
+            stars = 0;
+            out.push(c);
+        }
+    }
+    flush(&mut out, stars);
+    out
 }
 
 /// Writes every file `plan` changes, under `root`; returns how many. A file
