@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{shared, subdirs};
-use fleet_lint_engine::kustomize::KUSTOMIZATION_FILES;
 use fleet_lint_engine::resolve;
 use fleet_lint_engine::source::{FileId, SourceFile};
 use fleet_lint_engine::yaml::{LoadLimits, load_yaml};
@@ -24,17 +23,6 @@ use serde_json::{Value, json};
 
 /// An object reduced to what the oracle compares.
 type Key = (String, String, String, String);
-
-fn kubectl_available() -> bool {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        common::say("skipped: kubectl is not installed");
-    }
-    ok
-}
 
 /// kubectl's build of `dir`, parsed.
 fn kubectl_build(dir: &Path) -> Result<Vec<Value>, String> {
@@ -169,36 +157,11 @@ fn compare(root: &Path, dir: &str) -> Outcome {
     Outcome::Equal
 }
 
-/// Every directory below `root` holding a kustomization that is not a Component.
-fn kustomization_dirs(root: &Path) -> Vec<String> {
-    let mut dirs = Vec::new();
-    let mut todo = vec![PathBuf::new()];
-    while let Some(rel) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = rel.join(entry.file_name());
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                todo.push(path);
-            } else if KUSTOMIZATION_FILES.contains(&entry.file_name().to_string_lossy().as_ref()) {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                if !text.contains("kind: Component") {
-                    dirs.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-            }
-        }
-    }
-    dirs.sort();
-    dirs.dedup();
-    dirs
-}
-
 /// Compares every directory of each `(name, root)` and asserts full agreement.
 fn check(trees: &[(String, PathBuf)]) {
     let mut failures = Vec::new();
     for (name, root) in trees {
-        let dirs = kustomization_dirs(root);
+        let dirs = common::kustomization_dirs(root);
         let (mut equal, mut reported) = (0, 0);
         for dir in &dirs {
             match compare(root, dir) {
@@ -226,7 +189,7 @@ fn check(trees: &[(String, PathBuf)]) {
 
 #[test]
 fn fixtures_agree_with_kubectl() {
-    if !kubectl_available() {
+    if !common::kubectl_available() {
         return;
     }
     check(&subdirs(&common::fixture("")));
@@ -234,7 +197,7 @@ fn fixtures_agree_with_kubectl() {
 
 #[test]
 fn corpora_agree_with_kubectl() {
-    if !kubectl_available() {
+    if !common::kubectl_available() {
         return;
     }
     let Some(corpora) = shared("corpora") else {

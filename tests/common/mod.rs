@@ -158,6 +158,45 @@ pub fn subdirs(dir: &Path) -> Vec<(String, PathBuf)> {
     dirs
 }
 
+/// Every directory below `root` holding a kustomization that is not a Component.
+pub fn kustomization_dirs(root: &Path) -> Vec<String> {
+    let mut dirs = Vec::new();
+    let mut todo = vec![PathBuf::new()];
+    while let Some(rel) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = rel.join(entry.file_name());
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(path);
+            } else if fleet_lint_engine::kustomize::KUSTOMIZATION_FILES
+                .contains(&entry.file_name().to_string_lossy().as_ref())
+            {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                if !text.contains("kind: Component") {
+                    dirs.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Whether kubectl (the Kustomize oracle) runs; says so when it does not.
+pub fn kubectl_available() -> bool {
+    let ok = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        say("skipped: kubectl is not installed");
+    }
+    ok
+}
+
 /// Copies the directory tree `from` to `to`.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");

@@ -71,6 +71,7 @@ mod context;
 mod files;
 mod generate;
 mod inline;
+mod order;
 mod patch;
 pub mod paths;
 mod problem;
@@ -82,6 +83,7 @@ mod transform;
 use fleet_lint_source::{base64, source, suggest, yaml};
 
 pub use files::Files;
+pub use order::in_output_order;
 pub use paths::Kind;
 pub use problem::{Problem, ProblemKind};
 pub use resolver::Resolver;

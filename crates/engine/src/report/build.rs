@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::kustomize::Build;
 use crate::source::{SourceStore, Span};
-use crate::yaml::to_yaml;
+use crate::yaml::to_kubectl_yaml;
 
 #[derive(Serialize)]
 struct JsonObject<'a> {
@@ -30,13 +30,17 @@ fn place(span: Span, store: &SourceStore) -> JsonPlace<'_> {
     }
 }
 
-/// The built objects as a YAML stream, `---` between documents.
+/// The built objects as `kubectl kustomize` prints them: in its output order,
+/// keys sorted, `---` between documents.
 pub fn render_yaml(build: &Build, out: &mut dyn Write) -> io::Result<()> {
-    for (index, resource) in build.resources.iter().enumerate() {
+    for (index, resource) in crate::kustomize::in_output_order(&build.resources)
+        .into_iter()
+        .enumerate()
+    {
         if index > 0 {
             writeln!(out, "---")?;
         }
-        out.write_all(to_yaml(&resource.node).as_bytes())?;
+        out.write_all(to_kubectl_yaml(&resource.node).as_bytes())?;
     }
     Ok(())
 }

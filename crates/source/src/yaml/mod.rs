@@ -8,7 +8,7 @@
 mod emit;
 mod load;
 
-pub use emit::to_yaml;
+pub use emit::{to_kubectl_yaml, to_yaml};
 pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml, quoted_len};
 
 use crate::source::Span;
