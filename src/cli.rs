@@ -492,8 +492,8 @@ fn print_diff(run: &LintRun) -> Result<ExitCode, String> {
 fn fix_summary(plan: &fix::Plan, files: usize, verb: &str) -> String {
     let mut line = format!(
         "{verb} {} in {}",
-        count(plan.fixed, "finding"),
-        count(files, "file")
+        report::plural(plan.fixed, "finding"),
+        report::plural(files, "file")
     );
     if plan.deferred > 0 {
         line.push_str(&format!(
@@ -502,14 +502,6 @@ fn fix_summary(plan: &fix::Plan, files: usize, verb: &str) -> String {
         ));
     }
     line
-}
-
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// `--path-prefix`: a relative folder, `/`-separated, ending in `/` (added

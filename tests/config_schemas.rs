@@ -9,22 +9,12 @@ mod common;
 use std::path::Path;
 
 use common::{fixture, fleet_lint, project_root};
-use fleet_lint_engine::source::{FileId, SourceFile};
-use fleet_lint_engine::yaml::{LoadLimits, load_yaml};
 
 fn validator(name: &str) -> jsonschema::Validator {
     let path = project_root().join("schemas").join(name);
     let schema: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path).expect("schema")).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
-}
-
-/// Every document of the YAML `text`, as JSON.
-fn documents(text: &str) -> Vec<serde_json::Value> {
-    let source = SourceFile::new("x.yaml", text);
-    let loaded = load_yaml(FileId(0), &source, LoadLimits::default());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    loaded.documents.iter().map(|d| d.root.to_json()).collect()
 }
 
 fn errors(validator: &jsonschema::Validator, value: &serde_json::Value) -> Vec<String> {
@@ -56,7 +46,7 @@ fn every_config_in_the_project_and_inits_output_validate() {
     assert!(files.len() >= 5, "{files:?}");
     for file in &files {
         let text = std::fs::read_to_string(file).expect("config");
-        for document in documents(&text) {
+        for document in common::yaml_documents(&text) {
             assert_eq!(
                 errors(&config, &document),
                 Vec::<String>::new(),
@@ -82,7 +72,7 @@ fn every_config_in_the_project_and_inits_output_validate() {
             .as_str()
         )
     );
-    for document in documents(&starter) {
+    for document in common::yaml_documents(&starter) {
         assert_eq!(errors(&config, &document), Vec::<String>::new());
     }
     // What the engine refuses, the schema refuses.
@@ -93,7 +83,7 @@ fn every_config_in_the_project_and_inits_output_validate() {
         "rules:\n  paths: [../outside]\n",
         "limits:\n  max-file-size: big\n",
     ] {
-        let document = &documents(wrong)[0];
+        let document = &common::yaml_documents(wrong)[0];
         assert!(!config.is_valid(document), "{wrong}");
     }
 }
@@ -111,7 +101,7 @@ fn every_declarative_rule_in_the_project_validates() {
         .chain([users]);
     for file in files {
         let text = std::fs::read_to_string(&file).expect("rule file");
-        for document in documents(&text) {
+        for document in common::yaml_documents(&text) {
             assert_eq!(
                 errors(&rule, &document),
                 Vec::<String>::new(),
@@ -128,7 +118,7 @@ fn every_declarative_rule_in_the_project_validates() {
         "id: x\ninput: files\nvalidate: {pattern: {a: b}}\nfix: {rename: {a: b}}\n",
         "id: x\nmatch: {kind: [Pod]}\nvalidate: {pattern: {a: b}}\n",
     ] {
-        let document = &documents(wrong)[0];
+        let document = &common::yaml_documents(wrong)[0];
         assert!(!rule.is_valid(document), "{wrong}");
     }
 }

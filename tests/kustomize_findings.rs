@@ -194,54 +194,20 @@ fn the_example_fleet_has_no_kustomize_finding() {
 
 #[test]
 fn build_prints_the_overlay_as_yaml() {
-    let dir = fixture("example-fleet/tenants/team-b/production");
-    let output = fleet_lint()
-        .arg("build")
-        .arg(&dir)
-        .arg("--root")
-        .arg(fixture("example-fleet"))
-        .output()
-        .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let text = common::build_output(
+        &fixture("example-fleet/tenants/team-b/production"),
+        &fixture("example-fleet"),
     );
-    let text = String::from_utf8_lossy(&output.stdout);
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn a_component_directory_builds_on_its_own_as_kubectl_builds_it() {
     let dir = fixture("kustomize-components/component");
-    let output = fleet_lint()
-        .arg("build")
-        .arg(&dir)
-        .arg("--root")
-        .arg(fixture("kustomize-components"))
-        .output()
-        .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let parse = |text: &str| {
-        let source = fleet_lint_engine::source::SourceFile::new("build.yaml", text);
-        let loaded = fleet_lint_engine::yaml::load_yaml(
-            fleet_lint_engine::source::FileId(0),
-            &source,
-            fleet_lint_engine::yaml::LoadLimits::default(),
-        );
-        loaded
-            .documents
-            .iter()
-            .map(|d| d.root.to_json())
-            .collect::<Vec<_>>()
-    };
-    let ours = parse(&String::from_utf8_lossy(&output.stdout));
+    let ours = common::yaml_documents(&common::build_output(
+        &dir,
+        &fixture("kustomize-components"),
+    ));
     assert_eq!(
         ours,
         [serde_json::json!({
@@ -259,7 +225,7 @@ fn a_component_directory_builds_on_its_own_as_kubectl_builds_it() {
         Ok(kubectl) if kubectl.status.success() => {
             assert_eq!(
                 ours,
-                parse(&String::from_utf8_lossy(&kubectl.stdout)),
+                common::yaml_documents(&String::from_utf8_lossy(&kubectl.stdout)),
                 "as kubectl builds it"
             );
         }

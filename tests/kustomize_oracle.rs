@@ -17,8 +17,6 @@ use std::process::Command;
 
 use common::{shared, subdirs};
 use fleet_lint_engine::resolve;
-use fleet_lint_engine::source::{FileId, SourceFile};
-use fleet_lint_engine::yaml::{LoadLimits, load_yaml};
 use serde_json::{Value, json};
 
 /// An object reduced to what the oracle compares.
@@ -41,13 +39,9 @@ fn kubectl_build(dir: &Path) -> Result<Vec<Value>, String> {
             .take(200)
             .collect());
     }
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let loaded = load_yaml(
-        FileId(0),
-        &SourceFile::new("kubectl", text),
-        LoadLimits::default(),
-    );
-    Ok(loaded.documents.iter().map(|d| d.root.to_json()).collect())
+    Ok(common::yaml_documents(&String::from_utf8_lossy(
+        &output.stdout,
+    )))
 }
 
 fn text(value: &Value, pointer: &str) -> String {

@@ -185,6 +185,36 @@ pub fn kustomization_dirs(root: &Path) -> Vec<String> {
     dirs
 }
 
+/// Every document of the YAML `text`, as JSON; the text must parse.
+pub fn yaml_documents(text: &str) -> Vec<Value> {
+    let source = fleet_lint_engine::source::SourceFile::new("document.yaml", text);
+    let loaded = fleet_lint_engine::yaml::load_yaml(
+        fleet_lint_engine::source::FileId(0),
+        &source,
+        fleet_lint_engine::yaml::LoadLimits::default(),
+    );
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    loaded.documents.iter().map(|d| d.root.to_json()).collect()
+}
+
+/// `fleet-lint build DIR --root ROOT`'s standard output; the build must succeed.
+pub fn build_output(dir: &Path, root: &Path) -> String {
+    let output = fleet_lint()
+        .arg("build")
+        .arg(dir)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Whether kubectl (the Kustomize oracle) runs; says so when it does not.
 pub fn kubectl_available() -> bool {
     let ok = Command::new("kubectl")

@@ -6,7 +6,6 @@
 
 use crate::diag::{Place, Severity};
 use crate::load::{LoadOptions, Loaded};
-use crate::rule_selection::Levels;
 use crate::rules::{self, policy};
 use crate::{LintOptions, RunError, discover, pipeline};
 
@@ -65,15 +64,7 @@ pub fn catalog(options: &LintOptions) -> Result<Catalog, RunError> {
     let load_options = LoadOptions::default();
     let (policies, policy_findings) =
         policy::load_user_policies(&rule_files, &mut loaded, &load_options);
-    let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id.as_str()).collect();
-    rule_ids.extend(policies.iter().map(|p| p.rule.as_str()));
-    pipeline::check_rule_names(&config, &rule_ids)?;
-    let levels = Levels::new(
-        &config.severity,
-        &options.rules,
-        pipeline::selectable_rules(&policies),
-    )
-    .map_err(RunError::Selection)?;
+    let (_, levels) = pipeline::rule_levels(&config, &options.rules, &policies)?;
     let level = |id: &str, default: Severity| match levels.of(id) {
         None => Some(default),
         Some(level) => level,

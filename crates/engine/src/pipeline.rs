@@ -203,15 +203,7 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
         policy::load_user_policies(&rule_files, &mut loaded, &load_options);
     // Rule files discovery skipped are read now; what reading them found.
     findings.extend(loaded.findings[read_before..].iter().cloned());
-    let mut rule_ids: Vec<&str> = rules::BUILTIN_RULES.iter().map(|r| r.id.as_str()).collect();
-    rule_ids.extend(policies.iter().map(|p| p.rule.as_str()));
-    check_rule_names(&config, &rule_ids)?;
-    let levels = Levels::new(
-        &config.severity,
-        &options.rules,
-        selectable_rules(&policies),
-    )
-    .map_err(RunError::Selection)?;
+    let (rule_ids, levels) = rule_levels(&config, &options.rules, &policies)?;
     findings.extend(policy_findings);
     let context = rules::RuleContext {
         fleet: &fleet,
@@ -290,8 +282,23 @@ fn users_decisions(
         .collect()
 }
 
+/// Every rule a run knows (built-in, then the user's), checked against the
+/// rules the config names, and the level each ends at under the config's
+/// severities and `selection`.
+pub(crate) fn rule_levels<'a>(
+    config: &'a config::Config,
+    selection: &'a crate::rule_selection::RuleSelection,
+    policies: &'a [policy::Policy],
+) -> Result<(Vec<&'a str>, Levels<'a>), RunError> {
+    let rules = selectable_rules(policies);
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
+    check_rule_names(config, &rule_ids)?;
+    let levels = Levels::new(&config.severity, selection, rules).map_err(RunError::Selection)?;
+    Ok((rule_ids, levels))
+}
+
 /// Every rule a run knows, as `--select` and `--ignore` name them.
-pub(crate) fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRule<'_>> {
+fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRule<'_>> {
     let builtin = rules::BUILTIN_RULES.iter().map(|r| SelectableRule {
         id: r.id.as_str(),
         tags: r.tags,
@@ -304,7 +311,7 @@ pub(crate) fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRul
 }
 
 /// Every rule the config names must exist (built in, or one of the user's).
-pub(crate) fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
+fn check_rule_names(config: &config::Config, rule_ids: &[&str]) -> Result<(), RunError> {
     for o in &config.severity {
         if !rule_ids.contains(&o.rule.as_str()) {
             let hint = suggest::did_you_mean(&o.rule, rule_ids.iter().copied(), 3);

@@ -261,7 +261,7 @@ pub fn render_statistics(
 }
 
 /// "1 error", "2 warnings": a count with its noun, plural when needed.
-fn plural(count: usize, noun: &str) -> String {
+pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("{count} {noun}")
     } else {
