@@ -1,5 +1,6 @@
 //! Pipeline benchmarks on generated fleets: the load stage alone (discover,
-//! read, parse) and the whole lint (load + resolve every kustomization).
+//! read, parse) and the whole lint, on generated environment-first fleets
+//! (4 clusters, 5 apps per tenant: the layout of issue 16).
 //!
 //! `cargo bench --bench pipeline` (figures are recorded in BENCHMARKS.md).
 
@@ -30,7 +31,7 @@ fn bench_pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     for tenants in [100, 1000] {
         let dir = tempfile::tempdir().expect("tempdir");
-        write_fleet(dir.path(), &FleetSpec::new(tenants)).expect("fleet written");
+        write_fleet(dir.path(), &FleetSpec::environment_first(tenants)).expect("fleet written");
         for jobs in [1, 2] {
             group.bench_function(format!("load/{tenants}-tenants/jobs-{jobs}"), |b| {
                 b.iter(|| black_box(load_only(dir.path(), jobs)))

@@ -1,6 +1,7 @@
 //! The share of each pipeline stage in a whole run, on generated fleets:
-//! `cargo run --release --example stage_timings -- [TENANTS...] [--seeded]`
-//! (default 100 and 1000 tenants, clean). Figures go in BENCHMARKS.md.
+//! `cargo run --release --example stage_timings -- [TENANTS...] [--seeded]
+//! [--environment-first]` (default 100 and 1000 tenants, clean, tenant-first).
+//! Figures go in BENCHMARKS.md.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ const RUNS: u32 = 5;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seeded = args.iter().any(|a| a == "--seeded");
+    let environment_first = args.iter().any(|a| a == "--environment-first");
     let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if sizes.is_empty() {
         sizes = vec![100, 1000];
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for tenants in sizes {
-        if let Err(e) = measure(tenants, seeded) {
+        if let Err(e) = measure(tenants, seeded, environment_first) {
             eprintln!("stage_timings: {e}");
             return ExitCode::FAILURE;
         }
@@ -35,13 +37,14 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn measure(tenants: usize, seeded: bool) -> Result<(), String> {
+fn measure(tenants: usize, seeded: bool, environment_first: bool) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let spec = if seeded {
-        FleetSpec::seeded(tenants)
+    let spec = if environment_first {
+        FleetSpec::environment_first(tenants)
     } else {
         FleetSpec::new(tenants)
     };
+    let spec = if seeded { spec.with_seeds() } else { spec };
     write_fleet(dir.path(), &spec).map_err(|e| e.to_string())?;
     let options = LintOptions::new(dir.path());
     let (mut sum, mut report_time) = (StageTimings::default(), Duration::ZERO);

@@ -445,7 +445,11 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
         },
     };
     write_result?;
-    Ok(exit_code(&run, args.fail_on))
+    let code = exit_code(&run, args.fail_on);
+    // The process ends next: the kernel takes back the model's memory at
+    // once, where freeing its trees one by one took 3 % of a large run.
+    std::mem::forget(run);
+    Ok(code)
 }
 
 /// `--write-baseline`: every current finding, written to `path`; an older

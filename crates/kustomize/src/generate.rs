@@ -215,10 +215,10 @@ fn merge_into(r: &mut Context, acc: &mut [Resource], generated: Resource, entry:
     };
     let new_data = generated.node.get("data").cloned();
     match (behavior, new_data) {
-        ("replace", Some(data)) => existing.node.set("data", data),
+        ("replace", Some(data)) => existing.node_mut().set("data", data),
         (_, Some(data)) => {
             let span = data.span;
-            if let Some(target) = existing.node.map_entry("data", span) {
+            if let Some(target) = existing.node_mut().map_entry("data", span) {
                 for item in data.as_map().unwrap_or_default() {
                     if let Some(key) = item.key.as_str() {
                         target.set(key, item.value.clone());

@@ -26,7 +26,7 @@ pub fn parse(
         return Err((error.message.clone(), relocate(error.span)));
     }
     for doc in &mut loaded.documents {
-        walk(&mut doc.root, &relocate);
+        walk(std::sync::Arc::make_mut(&mut doc.root), &relocate);
     }
     Ok(loaded.documents)
 }

@@ -332,7 +332,7 @@ impl<'f> Resolver<'f> {
             ).with_related(Span::file_start(first), "the other kustomization file"));
         }
         match self.cx.documents(first).first() {
-            Some(doc) => Some((first, doc.root.clone())),
+            Some(doc) => Some((first, Node::clone(&doc.root))),
             None => {
                 if !self.cx.files().has_syntax_errors(first) {
                     self.cx.invalid(
@@ -518,16 +518,12 @@ impl<'f> Resolver<'f> {
         }
     }
 
-    fn document_resources(&mut self, root: Node) -> Vec<Resource> {
+    fn document_resources(&mut self, root: Arc<Node>) -> Vec<Resource> {
         if root.get("kind").and_then(Node::as_str) == Some("List") {
-            let items = root
-                .get("items")
-                .and_then(Node::as_seq)
-                .map(<[Node]>::to_vec)
-                .unwrap_or_default();
+            let items = root.get("items").and_then(Node::as_seq).unwrap_or_default();
             return items
-                .into_iter()
-                .flat_map(|item| self.document_resources(item))
+                .iter()
+                .flat_map(|item| self.document_resources(Arc::new(item.clone())))
                 .collect();
         }
         let missing = ["apiVersion", "kind"]
@@ -544,7 +540,7 @@ impl<'f> Resolver<'f> {
             return Vec::new();
         }
         let origin = root.span;
-        vec![Resource::new(root, origin)]
+        vec![Resource::shared(root, origin)]
     }
 
     /// Flux's generated kustomization: every manifest below `dir`, except that a

@@ -1,6 +1,8 @@
 //! A built object: the spanned tree after every transformer, where it was
 //! defined, and the kustomization entries that pulled it into the build.
 
+use std::sync::Arc;
+
 use crate::source::Span;
 use crate::yaml::Node;
 
@@ -8,8 +10,12 @@ use crate::yaml::Node;
 #[derive(Clone, Debug)]
 pub struct Resource {
     /// The object, with each field's span pointing where its value came from
-    /// (the base, a patch, a generator entry, a transformer field).
-    pub node: Node,
+    /// (the base, a patch, a generator entry, a transformer field). Shared
+    /// between the builds that hold the same object unchanged (the memoised
+    /// build of a directory, every Flux Kustomization and cluster that uses
+    /// it); a transformation that changes it copies it first
+    /// ([`Resource::node_mut`]).
+    pub node: Arc<Node>,
     /// Where the object is defined: its document, or the generator entry.
     pub origin: Span,
     /// The kustomization list items that brought the object in, outermost first.
@@ -121,6 +127,11 @@ impl<'a> ObjectMeta<'a> {
 impl Resource {
     /// An object defined at `origin`, not yet included or generated.
     pub fn new(node: Node, origin: Span) -> Resource {
+        Resource::shared(Arc::new(node), origin)
+    }
+
+    /// [`Resource::new`] of a node shared with its document.
+    pub fn shared(node: Arc<Node>, origin: Span) -> Resource {
         Resource {
             node,
             origin,
@@ -128,6 +139,11 @@ impl Resource {
             generated: false,
             earlier_names: Vec::new(),
         }
+    }
+
+    /// The object, to change: copied first when another build shares it.
+    pub fn node_mut(&mut self) -> &mut Node {
+        Arc::make_mut(&mut self.node)
     }
 
     /// The object's identifying fields.

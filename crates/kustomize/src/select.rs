@@ -3,6 +3,8 @@
 //! `annotationSelector` use Kubernetes selector syntax (`a=b`, `a!=b`, `a`,
 //! `!a`, `a in (x,y)`, `a notin (x,y)`).
 
+use std::collections::HashMap;
+
 use regex::Regex;
 
 use super::Resource;
@@ -11,6 +13,9 @@ use crate::yaml::Node;
 /// A compiled `target`.
 pub struct Selector {
     fields: Vec<(Field, Regex)>,
+    /// `name` when it is a plain name (no regular expression operator), which
+    /// only an object of that name (now or before a rename) matches.
+    literal_name: Option<String>,
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
 }
@@ -37,6 +42,7 @@ impl Selector {
     /// Compiles a `target` mapping; the error names the field that does not compile.
     pub fn parse(target: &Node) -> Result<Selector, String> {
         let mut fields = Vec::new();
+        let mut literal_name = None;
         for (key, field) in [
             ("group", Field::Group),
             ("version", Field::Version),
@@ -49,6 +55,10 @@ impl Selector {
                     format!("`target.{key}` is not a valid regular expression: {e}")
                 })?;
                 fields.push((field, regex));
+                let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+                if key == "name" && !pattern.is_empty() && pattern.chars().all(plain) {
+                    literal_name = Some(pattern.to_string());
+                }
             }
         }
         let requirements = |key: &str| {
@@ -59,9 +69,16 @@ impl Selector {
         };
         Ok(Selector {
             fields,
+            literal_name,
             labels: requirements("labelSelector")?,
             annotations: requirements("annotationSelector")?,
         })
+    }
+
+    /// The one name an object must have (or have had) to match, when the
+    /// target's `name` is a plain name rather than a pattern.
+    pub fn literal_name(&self) -> Option<&str> {
+        self.literal_name.as_deref()
     }
 
     pub fn matches(&self, resource: &Resource) -> bool {
@@ -80,6 +97,54 @@ impl Selector {
                 .annotations
                 .iter()
                 .all(|r| r.matches(resource, "annotations"))
+    }
+}
+
+/// The objects of a build by every name they have or had, so a patch that
+/// names its target finds it without testing every object (a kustomization
+/// with a patch per tenant is otherwise patches x objects). A superset: the
+/// candidates are still tested with [`Selector::matches`]. Rebuilt when
+/// objects were deleted (indices moved); [`NameIndex::note`] adds the names
+/// a patch gave the objects it changed.
+pub(crate) struct NameIndex {
+    by_name: HashMap<String, Vec<usize>>,
+    indexed: usize,
+}
+
+impl NameIndex {
+    pub(crate) fn new() -> NameIndex {
+        NameIndex {
+            by_name: HashMap::new(),
+            indexed: usize::MAX,
+        }
+    }
+
+    /// The indices, ascending, of the objects that have or had `name`.
+    pub(crate) fn candidates(&mut self, objects: &[Resource], name: &str) -> Vec<usize> {
+        if self.indexed != objects.len() {
+            self.by_name.clear();
+            self.note(objects, 0..objects.len());
+            self.indexed = objects.len();
+        }
+        let mut found = self.by_name.get(name).cloned().unwrap_or_default();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Indexes `objects[i]` under its current and earlier names, for each `i`.
+    pub(crate) fn note(&mut self, objects: &[Resource], indices: impl IntoIterator<Item = usize>) {
+        for i in indices {
+            let resource = &objects[i];
+            for name in std::iter::once(resource.name())
+                .chain(resource.earlier_names.iter().map(String::as_str))
+            {
+                let listed = self.by_name.entry(name.to_string()).or_default();
+                if listed.last() != Some(&i) {
+                    listed.push(i);
+                }
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::patch::{self, MergeOutcome};
-use super::select::Selector;
+use super::select::{NameIndex, Selector};
 use crate::context::{Context, Target};
 use crate::problem::{Problem, ProblemKind};
 use crate::resolver::Objects;
@@ -18,15 +18,16 @@ use crate::{Resource, inline, kustomize_treats_as_cluster_scoped, list};
 pub(super) fn run(r: &mut Context, dir: &str, file: FileId, k: &Node, objects: &mut Objects) {
     let complete = objects.complete;
     let acc = &mut objects.resources;
+    let mut patching = Patching::new(acc, complete);
     for entry in list(k, "patchesStrategicMerge") {
         if let Some(docs) = strategic_merge_entry(r, dir, file, entry) {
             for doc in docs {
-                apply_patch(r, acc, &doc, None, entry, complete);
+                apply_patch(r, &mut patching, &doc, None, entry);
             }
         }
     }
     for entry in list(k, "patches") {
-        apply_patch_entry(r, dir, file, acc, entry, false, complete);
+        apply_patch_entry(r, dir, file, &mut patching, entry, false);
     }
     if let Some(namespace) = k
         .get("namespace")
@@ -54,15 +55,16 @@ pub(super) fn run(r: &mut Context, dir: &str, file: FileId, k: &Node, objects: &
     if let Some(annotations) = k.get("commonAnnotations") {
         add_metadata(acc, "annotations", annotations, false, true);
     }
+    let mut patching = Patching::new(acc, complete);
     for entry in list(k, "patchesJson6902") {
-        apply_patch_entry(r, dir, file, acc, entry, true, complete);
+        apply_patch_entry(r, dir, file, &mut patching, entry, true);
     }
     for entry in list(k, "replicas") {
         set_replicas(acc, entry);
     }
     for entry in list(k, "images") {
         for resource in acc.iter_mut() {
-            set_images(&mut resource.node, entry);
+            set_images(resource.node_mut(), entry);
         }
     }
     for field in ["replacements", "transformers", "validators", "vars"] {
@@ -89,13 +91,18 @@ fn strategic_merge_entry(
         return inline_documents(r, file, entry);
     }
     let id = r.referenced_file(dir, entry, true)?;
-    Some(r.documents(id).iter().map(|d| d.root.clone()).collect())
+    Some(
+        r.documents(id)
+            .iter()
+            .map(|d| Node::clone(&d.root))
+            .collect(),
+    )
 }
 
 fn inline_documents(r: &mut Context, file: FileId, scalar: &Node) -> Option<Vec<Node>> {
     let source = r.source(file);
     match inline::parse(scalar, &source, file) {
-        Ok(docs) => Some(docs.into_iter().map(|d| d.root).collect()),
+        Ok(docs) => Some(docs.into_iter().map(|d| Node::clone(&d.root)).collect()),
         Err((message, span)) => {
             r.report(Problem::new(
                 ProblemKind::InlinePatchSyntax,
@@ -112,17 +119,16 @@ fn apply_patch_entry(
     r: &mut Context,
     dir: &str,
     file: FileId,
-    acc: &mut Vec<Resource>,
+    patching: &mut Patching,
     entry: &Node,
     json_only: bool,
-    complete: bool,
 ) {
     let docs = if let Some(path) = entry.get("path") {
         match r.entry_target(dir, path) {
             Some(Target::File(p)) => r.yaml_file(&p).map(|id| {
                 r.documents(id)
                     .iter()
-                    .map(|d| d.root.clone())
+                    .map(|d| Node::clone(&d.root))
                     .collect::<Vec<_>>()
             }),
             Some(Target::Dir(_)) | None => None,
@@ -139,7 +145,27 @@ fn apply_patch_entry(
             r.invalid(doc.span, "a JSON 6902 patch must be a list of operations");
             continue;
         }
-        apply_patch(r, acc, &doc, target, entry, complete);
+        apply_patch(r, patching, &doc, target, entry);
+    }
+}
+
+/// The objects a kustomization's patches apply to, with the index that finds
+/// a patch's targets by name.
+struct Patching<'a> {
+    objects: &'a mut Vec<Resource>,
+    names: NameIndex,
+    /// False when the build may lack objects (a patch that matches nothing is
+    /// then not reported).
+    complete: bool,
+}
+
+impl<'a> Patching<'a> {
+    fn new(objects: &'a mut Vec<Resource>, complete: bool) -> Patching<'a> {
+        Patching {
+            objects,
+            names: NameIndex::new(),
+            complete,
+        }
     }
 }
 
@@ -148,18 +174,30 @@ fn apply_patch_entry(
 /// `complete` (otherwise its target may be among the objects fleet-lint cannot see).
 fn apply_patch(
     r: &mut Context,
-    acc: &mut Vec<Resource>,
+    patching: &mut Patching,
     doc: &Node,
     target: Option<&Node>,
     entry: &Node,
-    complete: bool,
 ) {
+    let Patching {
+        objects: acc,
+        names,
+        complete,
+    } = patching;
+    let complete = *complete;
     let is_json = doc.as_seq().is_some();
     let matched: Vec<usize> = match target {
         Some(target) => match Selector::parse(target) {
-            Ok(selector) => (0..acc.len())
-                .filter(|&i| selector.matches(&acc[i]))
-                .collect(),
+            Ok(selector) => {
+                let candidates = match selector.literal_name() {
+                    Some(name) => names.candidates(acc, name),
+                    None => (0..acc.len()).collect(),
+                };
+                candidates
+                    .into_iter()
+                    .filter(|&i| selector.matches(&acc[i]))
+                    .collect()
+            }
             Err(message) => {
                 r.invalid(target.span, message);
                 return;
@@ -169,9 +207,14 @@ fn apply_patch(
             r.invalid(entry.span, "a JSON 6902 patch needs a `target`");
             return;
         }
-        None => (0..acc.len())
-            .filter(|&i| patch_names(doc, &acc[i]))
-            .collect(),
+        None => {
+            let name = doc.get_path(&["metadata", "name"]).and_then(Node::as_str);
+            names
+                .candidates(acc, name.unwrap_or(""))
+                .into_iter()
+                .filter(|&i| patch_names(doc, &acc[i]))
+                .collect()
+        }
     };
     if matched.is_empty() && !complete {
         return;
@@ -196,33 +239,45 @@ fn apply_patch(
         return;
     }
     let mut deleted = HashSet::new();
-    for index in matched {
+    for &index in &matched {
         let resource = &mut acc[index];
-        if is_json {
-            if let Err(message) = patch::json6902(&mut resource.node, doc) {
-                let message = format!("JSON 6902 patch fails on {}: {message}", resource.id());
-                r.invalid(doc.span, message);
-            }
-            continue;
-        }
-        let builtin = is_builtin_group(resource.group_version().0);
-        let mut patch_doc = doc.clone();
-        if target.is_some() {
-            // With a target, the patch's own identity fields are ignored.
-            if let Some(metadata) = patch_doc.get_mut("metadata") {
-                metadata.remove("name");
-                metadata.remove("namespace");
-            }
-        }
-        if patch::strategic_merge(&mut resource.node, &patch_doc, builtin) == MergeOutcome::Delete {
+        let name_before = resource.name().to_string();
+        if patch_one(r, resource, doc, target) {
             deleted.insert(index);
         }
+        // Kustomize keeps the name a patch replaced: later targets match it too.
+        if resource.name() != name_before {
+            resource.earlier_names.push(name_before);
+        }
     }
+    names.note(acc, matched);
     let mut index = 0;
     acc.retain(|_| {
         index += 1;
         !deleted.contains(&(index - 1))
     });
+}
+
+/// Applies patch `doc` to `resource`; true when a strategic-merge patch
+/// deletes it.
+fn patch_one(r: &mut Context, resource: &mut Resource, doc: &Node, target: Option<&Node>) -> bool {
+    if doc.as_seq().is_some() {
+        if let Err(message) = patch::json6902(resource.node_mut(), doc) {
+            let message = format!("JSON 6902 patch fails on {}: {message}", resource.id());
+            r.invalid(doc.span, message);
+        }
+        return false;
+    }
+    let builtin = is_builtin_group(resource.group_version().0);
+    let mut patch_doc = doc.clone();
+    if target.is_some() {
+        // With a target, the patch's own identity fields are ignored.
+        if let Some(metadata) = patch_doc.get_mut("metadata") {
+            metadata.remove("name");
+            metadata.remove("namespace");
+        }
+    }
+    patch::strategic_merge(resource.node_mut(), &patch_doc, builtin) == MergeOutcome::Delete
 }
 
 /// True when a target-less strategic-merge patch names `resource`.
@@ -259,7 +314,7 @@ fn set_namespace(acc: &mut [Resource], namespace: &Node) {
         .collect();
     for resource in acc.iter_mut() {
         let kind = resource.kind().to_string();
-        let Some(metadata) = resource.node.get_mut("metadata") else {
+        let Some(metadata) = resource.node_mut().get_mut("metadata") else {
             continue;
         };
         if kind == "Namespace" {
@@ -268,7 +323,7 @@ fn set_namespace(acc: &mut [Resource], namespace: &Node) {
             metadata.set("namespace", namespace.clone());
         }
         if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
-            for subject in subjects_mut(&mut resource.node) {
+            for subject in subjects_mut(resource.node_mut()) {
                 let name = subject
                     .get("name")
                     .and_then(Node::as_str)
@@ -317,7 +372,7 @@ fn rename(acc: &mut [Resource], prefix: Option<&Node>, suffix: Option<&Node>) {
         }
         let old = resource.name().to_string();
         let new = format!("{pre}{old}{suf}");
-        if let (Some(metadata), Some(span)) = (resource.node.get_mut("metadata"), span) {
+        if let (Some(metadata), Some(span)) = (resource.node_mut().get_mut("metadata"), span) {
             metadata.set("name", Node::string(&new, span));
         }
         resource.earlier_names.push(old.clone());
@@ -330,11 +385,14 @@ fn rename(acc: &mut [Resource], prefix: Option<&Node>, suffix: Option<&Node>) {
             .map(|(_, _, n)| n.clone())
     };
     let Some(span) = span else { return };
-    for resource in acc.iter_mut() {
-        if let Some(role_ref) = resource.node.get_mut("roleRef") {
+    let refers =
+        |r: &Resource| r.node.entry("roleRef").is_some() || r.node.entry("subjects").is_some();
+    for resource in acc.iter_mut().filter(|r| refers(r)) {
+        let node = resource.node_mut();
+        if let Some(role_ref) = node.get_mut("roleRef") {
             follow_rename(role_ref, &new_name, span);
         }
-        for subject in subjects_mut(&mut resource.node) {
+        for subject in subjects_mut(node) {
             follow_rename(subject, &new_name, span);
         }
     }
@@ -403,7 +461,7 @@ fn add_metadata(
             targets.push(path.to_vec());
         }
         for path in targets {
-            if let Some(map) = map_at(&mut resource.node, &path, values) {
+            if let Some(map) = map_at(resource.node_mut(), &path, values) {
                 for pair in pairs {
                     if let Some(key) = pair.key.as_str() {
                         map.set(key, pair.value.clone());
@@ -430,7 +488,7 @@ fn set_replicas(acc: &mut [Resource], entry: &Node) {
         if matches!(
             resource.kind(),
             "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
-        ) && let Some(spec) = resource.node.map_entry("spec", count.span)
+        ) && let Some(spec) = resource.node_mut().map_entry("spec", count.span)
         {
             spec.set("replicas", count.clone());
         }

@@ -9,5 +9,5 @@ pub fn parse_first(text: &str) -> Node {
     let source = SourceFile::new("test.yaml", text);
     let mut loaded = load_yaml(FileId(0), &source, LoadLimits::default());
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    loaded.documents.remove(0).root
+    std::sync::Arc::unwrap_or_clone(loaded.documents.remove(0).root)
 }

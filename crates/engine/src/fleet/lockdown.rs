@@ -289,7 +289,7 @@ fn parsed(text: &str) -> Option<Resource> {
     );
     let root = loaded.documents.into_iter().next()?.root;
     let span = root.span;
-    Some(Resource::new(root, span))
+    Some(Resource::shared(root, span))
 }
 
 /// The lockdown flags in the args of a Deployment's containers.

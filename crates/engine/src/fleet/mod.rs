@@ -710,9 +710,10 @@ impl Builder<'_, '_> {
         for mut resource in build.resources {
             if let Some(vars) = &vars
                 && !substitution_disabled(&resource)
+                && substitute::mentions_variables(&resource.node)
             {
                 let budget = &mut self.substitution_budget;
-                let done = substitute::substitute(&mut resource.node, vars, budget);
+                let done = substitute::substitute(resource.node_mut(), vars, budget);
                 cluster.syncs[sync].unresolved.extend(done.unresolved);
                 if let Some(span) = done.over_budget
                     && !self.said_over_budget

@@ -44,6 +44,18 @@ pub fn substitute(
     done
 }
 
+/// True when a scalar or key of `node` holds `${`: only then can
+/// [`substitute`] change it (so a shared object is copied only then).
+pub fn mentions_variables(node: &Node) -> bool {
+    match &node.value {
+        Value::Scalar(text, _) => text.contains("${"),
+        Value::Seq(items) => items.iter().any(mentions_variables),
+        Value::Map(entries) => entries
+            .iter()
+            .any(|e| mentions_variables(&e.key) || mentions_variables(&e.value)),
+    }
+}
+
 fn walk(
     node: &mut Node,
     vars: &BTreeMap<String, String>,

@@ -23,6 +23,8 @@ mod unresolved_substitution;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::diag::{Finding, Rule, Severity};
 use crate::fleet::{Cluster, Fleet, Placed};
@@ -62,16 +64,22 @@ pub(crate) fn run_rules(
     ctx: &RuleContext,
     policies: &[crate::rules::policy::Policy],
 ) -> RulesOutcome {
-    let checks = BUILTIN_RULES.iter().filter_map(RuleInfo::check);
-    let mut findings: Vec<Finding> = checks.flat_map(|check| check(ctx)).collect();
-    findings.extend(crate::rules::policy::run(
-        crate::rules::policy::builtin_policies(),
-        ctx,
-    ));
-    findings.extend(crate::rules::policy::run(policies, ctx));
-    let started = std::time::Instant::now();
-    let (schema_findings, schema_coverage) = schema::check(ctx);
-    let schema_time = started.elapsed();
+    let checks: Vec<CheckFn> = BUILTIN_RULES.iter().filter_map(RuleInfo::check).collect();
+    let (mut findings, (schema_findings, schema_coverage, schema_time)) = rayon::join(
+        || {
+            // Each check in parallel, their findings in registry order.
+            let found: Vec<Vec<Finding>> = checks.par_iter().map(|check| check(ctx)).collect();
+            let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
+            findings.extend(policy::run(policy::builtin_policies(), ctx));
+            findings.extend(policy::run(policies, ctx));
+            findings
+        },
+        || {
+            let started = std::time::Instant::now();
+            let (findings, coverage) = schema::check(ctx);
+            (findings, coverage, started.elapsed())
+        },
+    );
     findings.extend(schema_findings);
     RulesOutcome {
         findings: collapse(findings),

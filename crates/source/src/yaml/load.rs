@@ -202,7 +202,10 @@ impl Builder<'_> {
                     && !root.is_null()
                 {
                     let index = self.out.documents.len();
-                    self.out.documents.push(Document { index, root });
+                    self.out.documents.push(Document {
+                        index,
+                        root: std::sync::Arc::new(root),
+                    });
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {

@@ -237,6 +237,7 @@ fn parse_int(s: &str) -> Option<i64> {
 pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
-    /// The document's root node.
-    pub root: Node,
+    /// The document's root node, shared with the objects built from it
+    /// (a build copies an object only to change it).
+    pub root: std::sync::Arc<Node>,
 }

@@ -373,8 +373,8 @@ fn template_documents(text_node: &Node, file: &SourceFile) -> Result<Vec<Node>, 
         .into_iter()
         .map(|doc| {
             let mut root = doc.root;
-            respan(&mut root, text_node.span.file, &place);
-            root
+            respan(Arc::make_mut(&mut root), text_node.span.file, &place);
+            Arc::unwrap_or_clone(root)
         })
         .filter(|n| n.as_map().is_some_and(|m| !m.is_empty()))
         .collect())
@@ -525,7 +525,7 @@ mod tests {
             .into_iter()
             .map(|d| {
                 let span = d.root.span;
-                Resource::new(d.root, span)
+                Resource::shared(d.root, span)
             })
             .collect();
         (resources, file)

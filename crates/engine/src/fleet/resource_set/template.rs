@@ -281,7 +281,7 @@ mod tests {
     fn input(yaml: &str) -> Node {
         let file = SourceFile::new("i.yaml", yaml);
         let loaded = load_yaml(FileId(0), &file, LoadLimits::default());
-        loaded.documents[0].root.clone()
+        Node::clone(&loaded.documents[0].root)
     }
 
     fn rendered(text: &str, with: &str) -> String {

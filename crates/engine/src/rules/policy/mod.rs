@@ -24,6 +24,7 @@ use crate::source::Span;
 use crate::yaml::Node;
 pub(crate) use load::{builtin_policies, load_user_policies};
 use pattern::Outcome;
+use rayon::prelude::*;
 
 /// One declarative rule.
 #[derive(Debug)]
@@ -285,50 +286,64 @@ fn value_of(expr: &str, subject: &Subject) -> String {
 }
 
 /// Runs `policies` on what each reads: every object of every cluster, or every
-/// document of every manifest file.
+/// document of every manifest file. Subjects are judged in parallel; the
+/// findings come in subject order, then policy order, whatever the threads.
 pub(crate) fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let (on_files, on_clusters): (Vec<&Policy>, Vec<&Policy>) =
         policies.iter().partition(|p| p.input == Input::Files);
-    let mut judge_all = |policies: &[&Policy], subject: Subject| {
-        for policy in policies {
-            if policy.applies(&subject)
-                && let Some(finding) = policy.judge(&subject, ctx)
-            {
-                findings.push(finding);
-            }
-        }
+    let judge_all = |policies: &[&Policy], subject: Subject| -> Vec<Finding> {
+        policies
+            .iter()
+            .filter(|policy| policy.applies(&subject))
+            .filter_map(|policy| policy.judge(&subject, ctx))
+            .collect()
     };
+    let mut findings = Vec::new();
     if !on_clusters.is_empty() {
-        for cluster in &ctx.fleet.clusters {
-            for placed in &cluster.objects {
+        let placed: Vec<_> = ctx
+            .fleet
+            .clusters
+            .iter()
+            .flat_map(|cluster| cluster.objects.iter().map(move |placed| (cluster, placed)))
+            .collect();
+        let found: Vec<Vec<Finding>> = placed
+            .par_iter()
+            .map(|&(cluster, placed)| {
                 let subject = Subject {
                     node: &placed.resource.node,
                     path: &ctx.store().get(placed.resource.origin.file).path,
                     placed: Some((cluster, placed)),
                 };
-                judge_all(&on_clusters, subject);
-            }
-        }
+                judge_all(&on_clusters, subject)
+            })
+            .collect();
+        findings.extend(found.into_iter().flatten());
     }
     if !on_files.is_empty() {
-        for (id, source) in ctx.store().iter() {
-            if ctx.loaded.is_secret_scan_only(id) {
-                continue;
-            }
-            let documents = ctx
-                .files()
-                .get(id.0 as usize)
-                .map_or(&[][..], |f| &f.documents);
-            for document in documents {
+        let documents: Vec<_> = ctx
+            .store()
+            .iter()
+            .filter(|(id, _)| !ctx.loaded.is_secret_scan_only(*id))
+            .flat_map(|(id, source)| {
+                let documents = ctx
+                    .files()
+                    .get(id.0 as usize)
+                    .map_or(&[][..], |f| &f.documents);
+                documents.iter().map(move |document| (source, document))
+            })
+            .collect();
+        let found: Vec<Vec<Finding>> = documents
+            .par_iter()
+            .map(|&(source, document)| {
                 let subject = Subject {
                     node: &document.root,
                     path: &source.path,
                     placed: None,
                 };
-                judge_all(&on_files, subject);
-            }
-        }
+                judge_all(&on_files, subject)
+            })
+            .collect();
+        findings.extend(found.into_iter().flatten());
     }
     findings
 }

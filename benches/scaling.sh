@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Whole-process scaling on generated environment-first fleets (4 clusters, 5
+# apps per tenant; the layout of issue 16): for each size, the files, then
+# `fleet-lint FLEET --format json -o /dev/null` (wall, CPU, peak RSS, median
+# of RUNS), and, side by side, `kubectl kustomize` over the four environment
+# overlays the clusters reconcile (one process each, summed).
+#
+# Usage: benches/scaling.sh [TENANTS...] (default 10 100 1000 3000); RUNS=3.
+# Per-stage figures (load = the read-and-parse floor, model, rules, report):
+# `cargo run --release --example stage_timings -- 100 1000 --environment-first`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000 3000)
+runs="${RUNS:-3}"
+cargo build --release --quiet --bin xtask --bin fleet-lint
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# One run of "$@": "wall cpu peak_kb" (GNU time's accounting).
+measure() {
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
+  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/time"
+}
+
+# The median run of "$@" by wall time.
+median() {
+  for _ in $(seq "$runs"); do measure "$@"; done | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2)'
+}
+
+echo "| tenants | files | wall | CPU | wall / CPU | peak RSS | kubectl kustomize, 4 overlays |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for tenants in "${sizes[@]}"; do
+  fleet="$work/fleet-$tenants"
+  ./target/release/xtask gen-fleet "$fleet" "$tenants" --environment-first >/dev/null
+  files=$(find "$fleet" -type f | wc -l)
+  read -r wall cpu peak < <(median ./target/release/fleet-lint "$fleet" --format json -o /dev/null)
+  kubectl_wall=$(
+    start=$(date +%s.%N)
+    for overlay in "$fleet"/tenants/*/; do
+      [ "$(basename "$overlay")" = base ] || [ "$(basename "$overlay")" = apps ] && continue
+      kubectl kustomize --load-restrictor LoadRestrictionsNone "$overlay" >/dev/null 2>&1 || true
+    done
+    end=$(date +%s.%N)
+    awk "BEGIN { printf \"%.2f\", $end - $start }"
+  )
+  awk -v t="$tenants" -v f="$files" -v w="$wall" -v c="$cpu" -v p="$peak" -v k="$kubectl_wall" \
+    'BEGIN { printf "| %s | %s | %.2f s | %.2f s | %.2f | %d MB | %s s |\n", t, f, w, c, w / c, p / 1024, k }'
+  rm -rf "$fleet"
+done
