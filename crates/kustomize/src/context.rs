@@ -26,6 +26,8 @@ pub(crate) struct Context<'f> {
     kinds: HashMap<String, Kind>,
     /// Real paths of the paths reached through a link (see [`Context::cycle_start`]).
     real_dirs: HashMap<String, String>,
+    /// The names in each directory asked for a kustomization file.
+    listings: HashMap<String, HashSet<String>>,
     /// Directories being built, outermost first (for cycle detection).
     pub(crate) stack: Vec<String>,
     /// Problems, each with the directory being built when it was found.
@@ -39,6 +41,7 @@ impl<'f> Context<'f> {
             files,
             kinds: HashMap::new(),
             real_dirs: HashMap::new(),
+            listings: HashMap::new(),
             stack: Vec::new(),
             problems: Vec::new(),
             reported: HashSet::new(),
@@ -67,9 +70,27 @@ impl<'f> Context<'f> {
 
     /// True when `dir` holds a kustomization file.
     pub(crate) fn has_kustomization(&mut self, dir: &str) -> bool {
-        KUSTOMIZATION_FILES
+        !self.kustomization_files(dir).is_empty()
+    }
+
+    /// The paths of the kustomization files in `dir`, in kustomize's order of
+    /// preference. Names the directory does not list are not asked about (one
+    /// listing per directory instead of a path lookup per name).
+    pub(crate) fn kustomization_files(&mut self, dir: &str) -> Vec<String> {
+        let files = &*self.files;
+        let listed = self
+            .listings
+            .entry(dir.to_string())
+            .or_insert_with(|| files.list_dir(dir).into_iter().collect());
+        let candidates: Vec<String> = KUSTOMIZATION_FILES
             .iter()
-            .any(|name| paths::join(dir, name).is_ok_and(|path| self.kind(&path) == Kind::File))
+            .filter(|name| listed.contains(**name))
+            .filter_map(|name| paths::join(dir, name).ok())
+            .collect();
+        candidates
+            .into_iter()
+            .filter(|path| self.kind(path) == Kind::File)
+            .collect()
     }
 
     /// Where on the include stack `dir` would close a cycle: at a directory

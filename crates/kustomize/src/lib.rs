@@ -39,7 +39,11 @@
 //!         let dir = path.is_empty() || path == "app";
 //!         (if file { Kind::File } else if dir { Kind::Dir } else { Kind::Missing }, None)
 //!     }
-//!     fn list_dir(&self, _dir: &str) -> Vec<String> { Vec::new() }
+//!     fn list_dir(&self, dir: &str) -> Vec<String> {
+//!         let prefix = format!("{dir}/");
+//!         let names = self.store.iter().filter_map(|(_, f)| f.path.strip_prefix(prefix.as_str()));
+//!         names.map(str::to_string).collect()
+//!     }
 //!     fn find(&self, path: &str) -> Option<FileId> {
 //!         self.store.iter().find(|(_, f)| &*f.path == path).map(|(id, _)| id)
 //!     }

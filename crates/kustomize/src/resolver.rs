@@ -13,8 +13,8 @@ use crate::problem::{Problem, ProblemKind};
 use crate::source::{FileId, Span};
 use crate::yaml::{Document, Node};
 use crate::{
-    Build, KUSTOMIZATION_FILES, MAX_BUILD_OBJECTS, ResId, Resource, generate,
-    is_bootstrap_placeholder, is_source_excluded, list, transform,
+    Build, MAX_BUILD_OBJECTS, ResId, Resource, generate, is_bootstrap_placeholder,
+    is_source_excluded, list, transform,
 };
 
 /// The YAML shape a kustomization field must have.
@@ -317,12 +317,8 @@ impl<'f> Resolver<'f> {
     }
 
     /// The kustomization file of `dir` and its first document.
-    fn kustomization_root(&mut self, dir: &str) -> Option<(FileId, Node)> {
-        let present: Vec<String> = KUSTOMIZATION_FILES
-            .iter()
-            .filter_map(|name| paths::join(dir, name).ok())
-            .filter(|path| self.cx.kind(path) == Kind::File)
-            .collect();
+    fn kustomization_root(&mut self, dir: &str) -> Option<(FileId, Arc<Node>)> {
+        let present = self.cx.kustomization_files(dir);
         let first = self.cx.yaml_file(present.first()?)?;
         if let Some(second) = present.get(1).and_then(|p| self.cx.yaml_file(p)) {
             self.cx.report(Problem::new(
@@ -332,7 +328,7 @@ impl<'f> Resolver<'f> {
             ).with_related(Span::file_start(first), "the other kustomization file"));
         }
         match self.cx.documents(first).first() {
-            Some(doc) => Some((first, Node::clone(&doc.root))),
+            Some(doc) => Some((first, doc.root.clone())),
             None => {
                 if !self.cx.files().has_syntax_errors(first) {
                     self.cx.invalid(
