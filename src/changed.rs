@@ -25,24 +25,25 @@ pub struct ChangedFiles {
 }
 
 impl ChangedFiles {
-    /// Reads the tree of `revision` in the git repository holding `root`.
-    pub fn read(root: &Path, revision: &str) -> Result<ChangedFiles, String> {
+    /// Reads the tree of `revision` in the git repository holding `root`;
+    /// `flag` is the option that named it, for the errors.
+    pub fn read(root: &Path, revision: &str, flag: &str) -> Result<ChangedFiles, String> {
         let repo = gix::discover(root).map_err(|_| {
             format!(
-                "`--changed-since` needs a git checkout, and {} is not in one",
+                "`{flag}` needs a git checkout, and {} is not in one",
                 root.display()
             )
         })?;
-        let workdir = repo.workdir().ok_or(
-            "`--changed-since` needs a checkout with a working tree, not a bare repository",
-        )?;
+        let workdir = repo.workdir().ok_or_else(|| {
+            format!("`{flag}` needs a checkout with a working tree, not a bare repository")
+        })?;
         let prefix = relative_to(root, workdir)?;
         let tree = repo
             .rev_parse_single(revision)
-            .map_err(|e| format!("`--changed-since {revision}`: {e}"))?
+            .map_err(|e| format!("`{flag} {revision}`: {e}"))?
             .object()
             .and_then(|o| o.peel_to_tree())
-            .map_err(|e| format!("`--changed-since {revision}` names no commit or tree: {e}"))?;
+            .map_err(|e| format!("`{flag} {revision}` names no commit or tree: {e}"))?;
         let mut recorder = gix::traverse::tree::Recorder::default();
         tree.traverse()
             .breadthfirst(&mut recorder)

@@ -36,6 +36,9 @@ Examples:
   fleet-lint ./fleet --format sarif -o fleet-lint.sarif
                                              SARIF for GitHub code scanning
   fleet-lint ./fleet --format github         annotations in a GitHub Actions job
+  fleet-lint ./fleet -f sarif=fleet-lint.sarif -f github
+                                             both reports from one run
+  fleet-lint check --fail-on warning a.yaml  only findings in a.yaml (the pre-commit hooks' form)
   fleet-lint ./fleet --fail-on warning       also fail on warnings
   fleet-lint rules                           list every rule with its default severity
   fleet-lint explain yaml-syntax             what a rule checks and how to fix it
@@ -70,6 +73,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Lint the fleet at `--root` (default: the current directory) and report
+    /// the findings in FILES, named last: `fleet-lint check --fail-on warning a.yaml b.yaml`
+    /// (the pre-commit hooks run this).
+    Check(Box<CheckArgs>),
     /// List every rule (built-in, then the config's declarative rules and
     /// Kyverno policies) with its severity in this repository.
     Rules(RulesArgs),
@@ -236,6 +243,58 @@ fn choice<T: Copy + Send + Sync + 'static>(
     })
 }
 
+/// One `--format NAME[=FILE]`: a report format, and the file it goes to when named.
+#[derive(Clone, Debug)]
+struct ReportTarget {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// Parses `NAME[=FILE]`; `--help` and the completions list the formats.
+#[derive(Clone)]
+struct ReportTargetParser;
+
+impl TypedValueParser for ReportTargetParser {
+    type Value = ReportTarget;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ReportTarget, clap::Error> {
+        let text = value.to_string_lossy();
+        let (name, file) = match text.split_once('=') {
+            Some((name, file)) => (name, Some(file)),
+            None => (text.as_ref(), None),
+        };
+        let format = format_choice().parse_ref(cmd, arg, std::ffi::OsStr::new(name))?;
+        if file == Some("") {
+            let message = format!("`--format {name}=` names no file\n");
+            return Err(
+                clap::Error::raw(clap::error::ErrorKind::InvalidValue, message).with_cmd(cmd),
+            );
+        }
+        Ok(ReportTarget {
+            format,
+            file: file.map(PathBuf::from),
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let values = Format::ALL
+            .iter()
+            .map(|&f| clap::builder::PossibleValue::new(f.name()).help(f.description()));
+        Some(Box::new(values))
+    }
+}
+
+fn format_choice() -> impl TypedValueParser<Value = Format> {
+    choice(&Format::ALL, Format::name, |f| Some(f.description()))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BuildFormat {
     Yaml,
@@ -247,10 +306,38 @@ struct LintArgs {
     /// The fleet repository to lint.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Output format.
-    #[arg(long, short = 'f', alias = "output-format", default_value = "human", value_parser = choice(&Format::ALL, Format::name, |f| Some(f.description())))]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Report only findings with a location in these files (paths from the
+    /// current directory); the whole fleet is still resolved. Pre-commit hooks
+    /// use `fleet-lint check [OPTIONS] [FILES]...`, which takes them last.
+    #[arg(long, value_name = "FILE", num_args = 0..)]
+    files: Option<Vec<PathBuf>>,
+}
+
+/// `fleet-lint check`: the lint with the files last, as pre-commit passes them.
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The fleet repository's root.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Report only findings with a location in these files (paths from the
+    /// current directory; all findings when none is named). The whole fleet
+    /// is still resolved.
+    #[arg(value_name = "FILES")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What the lint reports and how: every option of the lint but the root and the files.
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Output format; repeatable, with `=FILE` to write that report to FILE
+    /// (`--format sarif=fleet-lint.sarif --format github`: one run, two reports).
+    #[arg(long, short = 'f', alias = "output-format", value_name = "FORMAT[=FILE]", default_value = "human", value_parser = ReportTargetParser)]
+    format: Vec<ReportTarget>,
+    /// Write the report without `=FILE` to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Exit with 1 when a finding is at or above this severity.
@@ -302,10 +389,11 @@ struct LintArgs {
     /// root: GitHub code scanning and annotations.
     #[arg(long, value_name = "PREFIX", value_parser = path_prefix)]
     path_prefix: Option<String>,
-    /// Report only findings with a location in these files (paths from the
-    /// current directory); the whole fleet is still resolved. For pre-commit.
-    #[arg(long, value_name = "FILE", num_args = 0..)]
-    files: Option<Vec<PathBuf>>,
+    /// With `--format github`: annotate first the findings in files changed
+    /// since REF (GitHub shows 10 annotations of each level per step); every
+    /// finding is still reported.
+    #[arg(long, value_name = "REF")]
+    annotate_changed_since: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -344,7 +432,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Init(args)) => run_init(&args),
         Some(Command::Completions { shell }) => print_completions(shell),
         Some(Command::Man(args)) => print_man_page(&args),
-        None => run_lint(&cli.lint),
+        Some(Command::Check(args)) => {
+            let files = (!args.files.is_empty()).then_some(args.files.as_slice());
+            run_lint(&args.root, files, &args.report)
+        }
+        None => run_lint(&cli.lint.path, cli.lint.files.as_deref(), &cli.lint.report),
     };
     match result {
         Ok(code) => code,
@@ -355,15 +447,11 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
+/// The lint of the fleet at `root`, reporting only the findings in `files` when named.
+fn run_lint(root: &Path, files: Option<&[PathBuf]>, args: &ReportArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
-    if args.statistics && !matches!(args.format, Format::Human | Format::Concise | Format::Json) {
-        return Err(format!(
-            "`--statistics` prints a table or JSON, not `--format {}`",
-            args.format.name()
-        ));
-    }
-    let mut options = args.model.options(&args.path);
+    let reports = report_destinations(args)?;
+    let mut options = args.model.options(root);
     options.max_file_size = args.max_file_size;
     options.schema_dirs = args.schema_dir.clone();
     options.rules = args.selection.selection();
@@ -373,27 +461,29 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
             "fleet-lint: the baseline is version 1 (keyed by line text); `--write-baseline` rewrites it as version 2, keyed by object and field"
         );
     }
-    options.only_in = match (&args.changed_since, &args.files) {
-        (Some(revision), _) => {
-            Some(Arc::new(ChangedFiles::read(&args.path, revision)?) as Arc<dyn FileSelection>)
-        }
-        (None, Some(files)) => {
-            let listed = Listed::new(&args.path, files);
-            for (file, why) in &listed.unusable {
-                eprintln!(
-                    "fleet-lint: --files {} {why} (names are read from the current directory; the linted root is {}): no finding is selected by it",
-                    file.display(),
-                    args.path.display()
-                );
-            }
-            Some(Arc::new(listed) as Arc<dyn FileSelection>)
-        }
+    options.only_in = match (&args.changed_since, files) {
+        (Some(revision), _) => Some(
+            Arc::new(ChangedFiles::read(root, revision, "--changed-since")?)
+                as Arc<dyn FileSelection>,
+        ),
+        (None, Some(files)) => Some(Arc::new(listed_files(root, files)) as Arc<dyn FileSelection>),
         (None, None) => None,
     };
+    let annotate_first = args
+        .annotate_changed_since
+        .as_deref()
+        .map(|revision| ChangedFiles::read(root, revision, "--annotate-changed-since"))
+        .transpose()?;
     let mut run = {
         let _spinner = show_progress(args, &mut options);
         lint(&options).map_err(|e| e.to_string())?
     };
+    if files.is_some() && run.fleet.clusters.is_empty() {
+        eprintln!(
+            "fleet-lint: no cluster found under {}, so the files named were checked only by the rules that need no cluster (YAML, Kustomize, secrets); when the fleet is in a folder, name it with `--root FOLDER`",
+            root.display()
+        );
+    }
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, &run);
     }
@@ -402,54 +492,132 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, String> {
     }
     if args.fix {
         let plan = fix::plan(&run.findings);
-        let files = fix::write(&run, &plan, &args.path)?;
+        let files = fix::write(&run, &plan, root)?;
         eprintln!("fleet-lint: {}", fix_summary(&plan, files, "fixed"));
         if files > 0 {
             let _spinner = show_progress(args, &mut options);
             run = lint(&options).map_err(|e| e.to_string())?;
         }
     }
+    // Before the prefix: the changed files are named from the root.
+    let in_changed_files: Vec<bool> = match &annotate_first {
+        Some(changed) => run
+            .findings
+            .iter()
+            .map(|f| changed.holds(&run.loaded.store.get(f.span.file).path))
+            .collect(),
+        None => Vec::new(),
+    };
     if let Some(prefix) = &args.path_prefix {
         run.loaded.store.prefix_paths(prefix);
     }
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let mut context = report::Context::of(&run);
+    context.annotate_first = in_changed_files;
+    context.with_annotations = reports.iter().any(|(format, _)| *format == Format::Github);
+    for (format, file) in reports {
+        write_one_report(format, file, args, &context, started)?;
+    }
+    let code = exit_code(&run, args.fail_on);
+    // The process ends next: the kernel takes back the model's memory at
+    // once, where freeing its trees one by one took 3 % of a large run.
+    drop(context);
+    std::mem::forget(run);
+    Ok(code)
+}
+
+/// `--files` or `check`'s files, saying on stderr which select nothing.
+fn listed_files(root: &Path, files: &[PathBuf]) -> Listed {
+    let listed = Listed::new(root, files);
+    for (file, why) in &listed.unusable {
+        eprintln!(
+            "fleet-lint: {} {why} (names are read from the current directory; the linted root is {}): no finding is selected by it",
+            file.display(),
+            root.display()
+        );
+    }
+    listed
+}
+
+/// Each `--format` with where it goes: its own `=FILE`, else `-o FILE`, else
+/// standard output (`None`), which only one report may take.
+fn report_destinations(args: &ReportArgs) -> Result<Vec<(Format, Option<&Path>)>, String> {
+    let shared: Vec<Format> = args
+        .format
+        .iter()
+        .filter(|target| target.file.is_none())
+        .map(|target| target.format)
+        .collect();
+    let shared_place = match &args.output {
+        Some(path) => format!("-o {}", path.display()),
+        None => "standard output".to_string(),
+    };
+    if let [first, second, ..] = shared.as_slice() {
+        return Err(format!(
+            "`--format {}` and `--format {}` would both go to {shared_place}: give all but one of them a file (`--format {}=FILE`)",
+            first.name(),
+            second.name(),
+            second.name()
+        ));
+    }
+    if shared.is_empty() && args.output.is_some() {
+        return Err(format!(
+            "{shared_place} names no report: every `--format` has its own `=FILE`"
+        ));
+    }
+    for target in &args.format {
+        if args.statistics
+            && !matches!(
+                target.format,
+                Format::Human | Format::Concise | Format::Json
+            )
+        {
+            return Err(format!(
+                "`--statistics` prints a table or JSON, not `--format {}`",
+                target.format.name()
+            ));
+        }
+    }
+    Ok(args
+        .format
+        .iter()
+        .map(|target| {
+            (
+                target.format,
+                target.file.as_deref().or(args.output.as_deref()),
+            )
+        })
+        .collect())
+}
+
+/// Writes one report to `file`, or to standard output (a closed pipe is not an error).
+fn write_one_report(
+    format: Format,
+    file: Option<&Path>,
+    args: &ReportArgs,
+    context: &report::Context,
+    started: Instant,
+) -> Result<(), String> {
+    let to_terminal = file.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
         color: use_color(args.color, to_terminal),
         quiet: args.quiet,
         width: terminal_width(to_terminal),
     };
-    let write_result = match &args.output {
+    let report = Report {
+        format,
+        statistics: args.statistics,
+        elapsed: started.elapsed(),
+        human: &human,
+    };
+    match file {
         Some(path) => File::create(path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            .and_then(|file| {
-                write_report(
-                    args.format,
-                    args.statistics,
-                    &run,
-                    started,
-                    &human,
-                    BufWriter::new(file),
-                )
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            }),
-        None => match write_report(
-            args.format,
-            args.statistics,
-            &run,
-            started,
-            &human,
-            io::stdout().lock(),
-        ) {
+            .and_then(|file| report.write(context, BufWriter::new(file)))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => match report.write(context, io::stdout().lock()) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(|e| format!("cannot write the report: {e}")),
         },
-    };
-    write_result?;
-    let code = exit_code(&run, args.fail_on);
-    // The process ends next: the kernel takes back the model's memory at
-    // once, where freeing its trees one by one took 3 % of a large run.
-    std::mem::forget(run);
-    Ok(code)
+    }
 }
 
 /// `--write-baseline`: every current finding, written to `path`; an older
@@ -524,7 +692,7 @@ fn path_prefix(value: &str) -> Result<String, String> {
 
 /// A progress line on stderr for a run longer than a second, when stderr is
 /// a terminal and the user did not ask for quiet.
-fn show_progress(args: &LintArgs, options: &mut LintOptions) -> Option<Spinner> {
+fn show_progress(args: &ReportArgs, options: &mut LintOptions) -> Option<Spinner> {
     if args.quiet || !io::stderr().is_terminal() {
         return None;
     }
@@ -558,21 +726,23 @@ fn run_init(args: &InitArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_report(
+/// One report of a run: its format and what it is written with.
+struct Report<'a> {
     format: Format,
     statistics: bool,
-    run: &LintRun,
-    started: Instant,
-    human: &HumanOptions,
-    mut out: impl Write,
-) -> io::Result<()> {
-    let context = report::Context::of(run);
-    if statistics {
-        report::render_statistics(format, &context, started.elapsed(), human, &mut out)?;
-    } else {
-        report::render(format, &context, started.elapsed(), human, &mut out)?;
+    elapsed: Duration,
+    human: &'a HumanOptions,
+}
+
+impl Report<'_> {
+    fn write(&self, context: &report::Context, mut out: impl Write) -> io::Result<()> {
+        if self.statistics {
+            report::render_statistics(self.format, context, self.elapsed, self.human, &mut out)?;
+        } else {
+            report::render(self.format, context, self.elapsed, self.human, &mut out)?;
+        }
+        out.flush()
     }
-    out.flush()
 }
 
 fn exit_code(run: &LintRun, fail_on: FailOn) -> ExitCode {

@@ -1,4 +1,5 @@
-//! Pull-request mode (`--changed-since REF`) and pre-commit mode (`--files`):
+//! Pull-request mode (`--changed-since REF`) and pre-commit mode (`--files`,
+//! and `check [OPTIONS] [FILES]...`, the hooks' form):
 //! the whole fleet is resolved, and only findings with a location in a
 //! selected file are reported.
 
@@ -159,12 +160,14 @@ fn a_files_name_that_selects_nothing_is_said() {
         .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("fleet-lint: --files nope.yaml does not exist (names are read from the current directory"),
+        stderr.contains(
+            "fleet-lint: nope.yaml does not exist (names are read from the current directory"
+        ),
         "{stderr}"
     );
     assert!(
         stderr.contains(&format!(
-            "--files {} is outside the linted root",
+            "fleet-lint: {} is outside the linted root",
             outside.display()
         )),
         "{stderr}"
@@ -176,4 +179,94 @@ fn a_files_name_that_selects_nothing_is_said() {
         Some(0),
         "nothing selected, nothing to fail on"
     );
+}
+
+/// A repository with the example fleet in `fleet/` and a file beside it.
+fn fleet_in_a_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_tree(&common::fixture("example-fleet"), &dir.path().join("fleet"));
+    common::write_file(
+        dir.path(),
+        "docs/example.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: example\n",
+    );
+    dir
+}
+
+#[test]
+fn check_takes_options_first_then_the_files_under_its_root() {
+    let dir = fleet_in_a_folder();
+    let output = common::fleet_lint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--root",
+            "fleet",
+            "--format",
+            "json",
+            "--fail-on",
+            "warning",
+        ])
+        .args([
+            "fleet/infrastructure/notifications/providers.yaml",
+            "docs/example.yaml",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        places(&report),
+        [(
+            "plaintext-secret".into(),
+            "infrastructure/notifications/providers.yaml".into(),
+            28
+        )]
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("fleet-lint: docs/example.yaml is outside the linted root (names are read from the current directory; the linted root is fleet)"),
+        "{stderr}"
+    );
+
+    // No file named: every finding.
+    let output = common::fleet_lint()
+        .current_dir(dir.path())
+        .args(["check", "--root", "fleet", "--format", "json"])
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(places(&report).len(), 6);
+}
+
+#[test]
+fn check_where_no_cluster_is_found_says_so() {
+    let dir = fleet_in_a_folder();
+    let output = common::fleet_lint()
+        .current_dir(dir.path())
+        .args(["check", "--root", "docs", "docs/example.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("fleet-lint: no cluster found under docs, so the files named were checked only by the rules that need no cluster (YAML, Kustomize, secrets); when the fleet is in a folder, name it with `--root FOLDER`"),
+        "{stderr}"
+    );
+
+    // From the repository's root, the fleet in its folder is found.
+    let output = common::fleet_lint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "fleet/tenants/team-b/base/redis.yaml",
+        ])
+        .output()
+        .expect("runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let rules: Vec<String> = places(&report).into_iter().map(|p| p.0).collect();
+    assert_eq!(rules, ["tenant-alert-coverage", "tenant-service-account"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("no cluster found"));
 }

@@ -348,3 +348,53 @@ pub fn places(findings: &[Value]) -> Vec<(&str, u64, &str)> {
         })
         .collect()
 }
+
+/// maturin, to build the wheel: `FLEET_LINT_MATURIN` (`.ci/run` installs it)
+/// or `maturin` on PATH; `None` when neither runs.
+pub fn maturin() -> Option<PathBuf> {
+    let candidate = std::env::var_os("FLEET_LINT_MATURIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("maturin"));
+    let works = std::process::Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    works.then_some(candidate)
+}
+
+/// Builds the PyPI wheel (`pyproject.toml`) with the dev profile (fast to
+/// build; the release workflow builds with `dist`), in a cargo target folder
+/// of its own: a plain `cargo build` resolves other features than `cargo
+/// test` and would relink the binary the other tests are running. Returns
+/// the wheel's path.
+pub fn build_wheel(maturin: &Path) -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let out = tmp.join("wheel");
+    let _ = std::fs::remove_dir_all(&out);
+    let output = std::process::Command::new(maturin)
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "dev",
+            "--compatibility",
+            "linux",
+            "--out",
+        ])
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", tmp.join("wheel-target"))
+        .current_dir(project_root())
+        .output()
+        .expect("maturin runs");
+    assert!(
+        output.status.success(),
+        "maturin build: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read_dir(&out)
+        .expect("the wheel folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|e| e == "whl"))
+        .expect("a wheel")
+}

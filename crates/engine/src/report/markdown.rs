@@ -26,6 +26,24 @@ pub(super) fn render(cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     if cx.findings.is_empty() {
         return Ok(());
     }
+    let hidden = cx.findings.len() - super::github::annotated(cx).len();
+    if cx.with_annotations && hidden > 0 {
+        let order = if cx.annotate_first.is_empty() {
+            "in report order"
+        } else {
+            "the files this pull request changes first"
+        };
+        writeln!(
+            out,
+            "{} not annotated: GitHub shows {} annotations of each severity per step ({order}). Every finding is listed below.\n",
+            if hidden == 1 {
+                "1 finding is".to_string()
+            } else {
+                format!("{hidden} findings are")
+            },
+            super::github::SHOWN_PER_LEVEL
+        )?;
+    }
     let tenants = cx.tenants.clone();
     let mut table: BTreeMap<(&str, &str), [usize; 3]> = BTreeMap::new();
     for (finding, tenant) in cx.findings.iter().zip(&tenants) {

@@ -55,6 +55,12 @@ pub struct Context<'a> {
     pub(crate) clusters: usize,
     /// How many tenants own an object on some cluster.
     pub(crate) tenant_count: usize,
+    /// Which findings are in a file the pull request changes (aligned with
+    /// `findings`; empty: none marked): the GitHub annotations show them first.
+    pub annotate_first: Vec<bool>,
+    /// Whether this run also prints GitHub annotations, which the Markdown
+    /// summary then says how many it could not show.
+    pub with_annotations: bool,
 }
 
 impl<'a> Context<'a> {
@@ -73,6 +79,8 @@ impl<'a> Context<'a> {
             files: run.loaded.files_read(),
             clusters: run.fleet.clusters.len(),
             tenant_count: run.fleet.tenant_names().len(),
+            annotate_first: Vec::new(),
+            with_annotations: false,
         }
     }
 
@@ -167,7 +175,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
-    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
+    /// GitHub Actions workflow commands (`::error file=...`), shown as
+    /// annotations: the 10 of each level GitHub shows per step.
     Github,
     /// JUnit XML: a test suite per rule, a failed test case per finding.
     Junit,
@@ -212,7 +221,7 @@ impl Format {
             }
             Format::Sarif => "SARIF 2.1.0, for GitHub code scanning",
             Format::Github => {
-                "GitHub Actions workflow commands (`::error file=...`), shown as annotations"
+                "GitHub Actions workflow commands (`::error file=...`), shown as annotations: the 10 of each level GitHub shows per step"
             }
             Format::Junit => "JUnit XML: a test suite per rule, a failed test case per finding",
             Format::Markdown => {
