@@ -141,3 +141,44 @@ fn locked_down_a_cross_namespace_reference_is_refused_there() {
         "{related:#?}"
     );
 }
+
+#[test]
+fn locked_down_a_missing_service_account_is_the_default_one_a_warning() {
+    let (_, open) = lint_json(&fixture("rules/tenant-service-account/fail"), &[]);
+    let missing = |report: &serde_json::Value| -> Vec<(u64, String, String)> {
+        of_rule(report, "tenant-service-account")
+            .into_iter()
+            .filter(|(_, _, _, message)| message.contains("sets no spec.serviceAccountName"))
+            .map(|(_, line, severity, message)| (line, severity, message))
+            .collect()
+    };
+    assert_eq!(
+        missing(&open)
+            .iter()
+            .map(|m| m.1.as_str())
+            .collect::<Vec<_>>(),
+        ["error", "error"],
+        "without the lockdown, Flux reconciles them as cluster-admin"
+    );
+
+    let dir = locked_down_copy("rules/tenant-service-account/fail");
+    let (_, report) = lint_json(dir.path(), &[]);
+    let say = |name: &str| {
+        format!(
+            "HelmRelease team-a/{name} of tenant team-a sets no spec.serviceAccountName: on cluster dev, helm-controller runs it as the default ServiceAccount `default` of its namespace (--default-service-account)"
+        )
+    };
+    assert_eq!(
+        missing(&report),
+        [
+            (6, "warning".to_string(), say("api")),
+            (35, "warning".to_string(), say("web")),
+        ]
+    );
+    // The ServiceAccount that is named but defined nowhere is unchanged.
+    assert!(
+        of_rule(&report, "tenant-service-account")
+            .iter()
+            .any(|(_, line, severity, _)| *line == 22 && severity == "warning")
+    );
+}

@@ -196,6 +196,13 @@ impl Finding {
         self
     }
 
+    /// The same finding, saying `message` instead (a rule that learns more
+    /// about the object than the pattern that raised it).
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Finding {
+        self.message = message.into();
+        self
+    }
+
     /// This finding, with help on what to do.
     pub fn with_help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());

@@ -1,7 +1,9 @@
 //! `tenant-service-account`, its graph part: the ServiceAccount a tenant Flux
 //! Kustomization or HelmRelease runs as is one the fleet defines in one of the
 //! tenant's namespaces. That `spec.serviceAccountName` is set at all is a
-//! pattern over one object: `rules/tenant-service-account.yaml`.
+//! pattern over one object: `rules/tenant-service-account.yaml`; where the
+//! cluster's controller runs with `--default-service-account`, that pattern's
+//! error becomes a warning naming the default ([`under_default_service_account`]).
 
 use crate::rules::RuleId;
 use std::collections::{HashMap, HashSet};
@@ -9,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use super::{RuleContext, about_tenant_object};
 use crate::diag::{Finding, Severity};
 use crate::fleet::tenant::PLATFORM_NAMESPACES;
-use crate::fleet::{Owner, Placed};
+use crate::fleet::{Cluster, Owner, Placed};
 use crate::yaml::Node;
 
 pub(super) const ID: RuleId = RuleId::TenantServiceAccount;
@@ -51,6 +53,39 @@ pub(super) fn check(ctx: &RuleContext) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The declarative part's finding on `placed` as it lands on `cluster`: when
+/// the controller that reconciles it runs with `--default-service-account=<sa>`
+/// (or the Flux Operator's `tenantDefaultServiceAccount`), an object without
+/// `serviceAccountName` impersonates `<sa>` in its namespace rather than the
+/// controller's cluster-admin identity, so the error is a warning that names
+/// the default. Other findings pass through.
+pub(super) fn under_default_service_account(
+    finding: Finding,
+    cluster: &Cluster,
+    placed: &Placed,
+) -> Finding {
+    if finding.rule != ID || finding.severity != Severity::Error {
+        return finding;
+    }
+    let controller = match placed.resource.kind() {
+        "HelmRelease" => "helm-controller",
+        _ => "kustomize-controller",
+    };
+    let Some(default) = cluster.lockdown.default_service_account(controller) else {
+        return finding;
+    };
+    let mut finding = finding.with_message(format!(
+        "{} of tenant {} sets no spec.serviceAccountName: on cluster {}, {controller} runs it as the default ServiceAccount `{default}` of its namespace (--default-service-account)",
+        placed.resource.describe(),
+        placed.owner.tenant().unwrap_or_default(),
+        cluster.name
+    ));
+    finding.severity = Severity::Warning;
+    finding.with_help(format!(
+        "set spec.serviceAccountName to the tenant's reconciler ServiceAccount, so that its permissions do not hang on `{default}`'s RoleBindings in each namespace"
+    ))
 }
 
 /// The non-empty `spec.serviceAccountName` and its span.

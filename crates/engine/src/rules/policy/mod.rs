@@ -214,11 +214,10 @@ impl Policy {
             ),
             None => finding,
         };
-        Some(
-            finding
-                .with_related(landed_at, landed)
-                .with_tenant(placed.owner.tenant()),
-        )
+        let finding = finding
+            .with_related(landed_at, landed)
+            .with_tenant(placed.owner.tenant());
+        Some(super::tenant_service_account::under_default_service_account(finding, cluster, placed))
     }
 
     /// When the built object fails but its document as written passes (an
