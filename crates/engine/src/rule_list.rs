@@ -91,7 +91,7 @@ macro_rules! builtin_rules {
             }
             TenantServiceAccount = "tenant-service-account" {
                 severity: Error,
-                also: "warning when the named ServiceAccount is defined nowhere",
+                also: "warning when the named ServiceAccount is defined nowhere or the cluster sets a default one",
                 tags: [Security, Tenant],
                 by: [Declarative, Check(super::tenant_service_account::check)],
                 summary: "A tenant Flux Kustomization or HelmRelease without its own serviceAccountName",
