@@ -169,9 +169,11 @@ fn inline(node: &Node) -> String {
 
 /// A key as written when it is a plain scalar that reads back as itself:
 /// the loader tells keys apart by their text, so `~` and `null` stay two keys
-/// (both would be written `null` as values).
+/// (both would be written `null` as values), and an empty key (`: a`) is
+/// written `""`, the same text, not `null`.
 fn key_text(node: &Node) -> String {
     match &node.value {
+        Value::Scalar(text, ScalarStyle::Plain) if text.is_empty() => "\"\"".into(),
         Value::Scalar(text, ScalarStyle::Plain) if is_plain_safe(text) => text.to_string(),
         _ => scalar_text(node),
     }
@@ -367,6 +369,25 @@ mod tests {
             .remove(0)
             .root;
         assert_eq!(to_yaml(&node), "~: a\nnull: b\nk: null\n");
+    }
+
+    /// Found by the `yaml_roundtrip` fuzz target: `:` alone, an empty key,
+    /// was written `null:`, which reads back as the key `null`.
+    #[test]
+    fn an_empty_key_reads_back_as_itself() {
+        let source = SourceFile::new("t.yaml", ":\n");
+        let node = load_yaml(FileId(0), &source, LoadLimits::default())
+            .documents
+            .remove(0)
+            .root;
+        let emitted = to_yaml(&node);
+        assert_eq!(emitted, "\"\": null\n");
+        let again = load_yaml(
+            FileId(0),
+            &SourceFile::new("e.yaml", emitted.as_str()),
+            LoadLimits::default(),
+        );
+        assert_eq!(again.documents[0].root.to_json(), node.to_json());
     }
 
     #[test]

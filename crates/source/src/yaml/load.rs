@@ -90,20 +90,20 @@ impl ScalarKeys {
     fn find<'e>(&self, entries: &'e [Entry], text: &str) -> Option<&'e Entry> {
         match &self.index {
             Some(index) => index.get(text).map(|&i| &entries[i]),
-            None => entries.iter().find(|e| e.key.as_str() == Some(text)),
+            None => entries.iter().find(|e| key_text(&e.key) == Some(text)),
         }
     }
 
     /// Records that `entries[at]` has just been added.
     fn added(&mut self, entries: &[Entry], at: usize) {
         if let Some(index) = &mut self.index {
-            if let Some(text) = entries[at].key.as_str() {
+            if let Some(text) = key_text(&entries[at].key) {
                 index.entry(text.into()).or_insert(at);
             }
         } else if entries.len() > Self::SCAN_UP_TO {
             let mut index = HashMap::with_capacity(entries.len() * 2);
             for (i, entry) in entries.iter().enumerate() {
-                if let Some(text) = entry.key.as_str() {
+                if let Some(text) = key_text(&entry.key) {
                     index.entry(text.into()).or_insert(i);
                 }
             }
@@ -398,8 +398,18 @@ pub fn quoted_len(text: &str) -> Option<usize> {
     None
 }
 
+/// A scalar key's text, null spellings included: keys are told apart by their
+/// text (`~` and `null` are two keys, two empty keys are one), as the tree's
+/// JSON form and the emitter tell them.
+fn key_text(key: &Node) -> Option<&str> {
+    match &key.value {
+        Value::Scalar(text, _) => Some(text),
+        _ => None,
+    }
+}
+
 fn duplicate_of(keys: &ScalarKeys, entries: &[Entry], key: &Node) -> Option<YamlError> {
-    let text = key.as_str()?;
+    let text = key_text(key)?;
     let first = keys.find(entries, text)?;
     if text == "<<" {
         return None;
@@ -520,6 +530,18 @@ mod tests {
         let err = &out.errors[0];
         assert_eq!(err.span.start.line, 3);
         assert_eq!(err.related.as_ref().unwrap().0.start.line, 1);
+    }
+
+    /// Found by the `yaml_roundtrip` fuzz target: `:` twice, two empty keys,
+    /// passed as one mapping of two entries.
+    #[test]
+    fn null_keys_are_keys_too() {
+        let out = load(":\n:\n");
+        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors[0].message, "duplicate mapping key ``");
+        assert_eq!(out.errors[0].span.start.line, 2);
+        // Two spellings of null are two keys, as the JSON form has them.
+        assert!(load("~: a\nnull: b\n").errors.is_empty());
     }
 
     #[test]
