@@ -6,6 +6,7 @@
 //! finding, not an out-of-memory abort). Duplicate keys are reported at the
 //! second key, with the first as a related location.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as SaphyrStyle};
@@ -90,22 +91,18 @@ impl ScalarKeys {
     fn find<'e>(&self, entries: &'e [Entry], text: &str) -> Option<&'e Entry> {
         match &self.index {
             Some(index) => index.get(text).map(|&i| &entries[i]),
-            None => entries.iter().find(|e| key_text(&e.key) == Some(text)),
+            None => entries.iter().find(|e| key_text(&e.key) == text),
         }
     }
 
     /// Records that `entries[at]` has just been added.
     fn added(&mut self, entries: &[Entry], at: usize) {
         if let Some(index) = &mut self.index {
-            if let Some(text) = key_text(&entries[at].key) {
-                index.entry(text.into()).or_insert(at);
-            }
+            index.entry(key_text(&entries[at].key).into()).or_insert(at);
         } else if entries.len() > Self::SCAN_UP_TO {
             let mut index = HashMap::with_capacity(entries.len() * 2);
             for (i, entry) in entries.iter().enumerate() {
-                if let Some(text) = key_text(&entry.key) {
-                    index.entry(text.into()).or_insert(i);
-                }
+                index.entry(key_text(&entry.key).into()).or_insert(i);
             }
             self.index = Some(index);
         }
@@ -398,19 +395,20 @@ pub fn quoted_len(text: &str) -> Option<usize> {
     None
 }
 
-/// A scalar key's text, null spellings included: keys are told apart by their
-/// text (`~` and `null` are two keys, two empty keys are one), as the tree's
-/// JSON form and the emitter tell them.
-fn key_text(key: &Node) -> Option<&str> {
+/// What tells a key apart from the others, as the tree's JSON form and the
+/// emitter tell them: a scalar's text, null spellings included (`~` and
+/// `null` are two keys, two empty keys are one); a collection's JSON text
+/// (two `? [a]` keys are one).
+fn key_text(key: &Node) -> Cow<'_, str> {
     match &key.value {
-        Value::Scalar(text, _) => Some(text),
-        _ => None,
+        Value::Scalar(text, _) => Cow::Borrowed(text),
+        _ => Cow::Owned(key.to_json().to_string()),
     }
 }
 
 fn duplicate_of(keys: &ScalarKeys, entries: &[Entry], key: &Node) -> Option<YamlError> {
-    let text = key_text(key)?;
-    let first = keys.find(entries, text)?;
+    let text = key_text(key);
+    let first = keys.find(entries, &text)?;
     if text == "<<" {
         return None;
     }
@@ -542,6 +540,10 @@ mod tests {
         assert_eq!(out.errors[0].span.start.line, 2);
         // Two spellings of null are two keys, as the JSON form has them.
         assert!(load("~: a\nnull: b\n").errors.is_empty());
+        // Equal collection keys are one key.
+        let out = load("? [a]\n: 1\n? [a]\n: 2\n");
+        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors[0].message, "duplicate mapping key `[\"a\"]`");
     }
 
     #[test]
