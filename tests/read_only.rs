@@ -59,16 +59,11 @@ impl Trace {
         }
     }
 
-    fn calls(&self, names: &[&str]) -> Vec<&str> {
+    /// The lines of the calls `wanted` picks, by name.
+    fn calls(&self, wanted: impl Fn(&str) -> bool) -> Vec<&str> {
         self.lines
             .iter()
-            .filter(|line| {
-                let call = line
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|rest| rest.split('(').next());
-                call.is_some_and(|c| names.contains(&c))
-            })
+            .filter(|line| call_name(line).is_some_and(&wanted))
             .map(String::as_str)
             .collect()
     }
@@ -79,11 +74,7 @@ impl Trace {
         let opens = ["open", "openat", "openat2", "creat"];
         let mut changed = Vec::new();
         for line in &self.lines {
-            let Some(call) = line
-                .split_whitespace()
-                .nth(1)
-                .and_then(|rest| rest.split('(').next())
-            else {
+            let Some(call) = call_name(line) else {
                 continue;
             };
             let writes = if opens.contains(&call) {
@@ -106,6 +97,13 @@ impl Trace {
         }
         changed
     }
+}
+
+/// The system call a strace line records: `1234 openat(...)` -> `openat`.
+fn call_name(line: &str) -> Option<&str> {
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|rest| rest.split('(').next())
 }
 
 fn is_network(call: &str) -> bool {
@@ -139,20 +137,12 @@ fn quoted(line: &str) -> Vec<&str> {
 
 /// Asserts the run reached no network, ran nothing and changed nothing in `tree`.
 fn assert_read_only(trace: &Trace, tree: &Path, cwd: &Path, what: &str) {
-    let network: Vec<&str> = trace
-        .lines
-        .iter()
-        .filter(|line| {
-            line.split_whitespace()
-                .nth(1)
-                .and_then(|rest| rest.split('(').next())
-                .is_some_and(is_network)
-        })
-        .map(String::as_str)
-        .collect();
+    let network = trace.calls(is_network);
     assert_eq!(network, Vec::<&str>::new(), "{what}: no socket");
     assert_eq!(
-        trace.calls(&["execve", "execveat"]).len(),
+        trace
+            .calls(|call| ["execve", "execveat"].contains(&call))
+            .len(),
         1,
         "{what}: no program but itself"
     );

@@ -375,19 +375,7 @@ mod tests {
     /// was written `null:`, which reads back as the key `null`.
     #[test]
     fn an_empty_key_reads_back_as_itself() {
-        let source = SourceFile::new("t.yaml", ":\n");
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root;
-        let emitted = to_yaml(&node);
-        assert_eq!(emitted, "\"\": null\n");
-        let again = load_yaml(
-            FileId(0),
-            &SourceFile::new("e.yaml", emitted.as_str()),
-            LoadLimits::default(),
-        );
-        assert_eq!(again.documents[0].root.to_json(), node.to_json());
+        assert_eq!(emitted(":\n"), "\"\": null\n");
     }
 
     #[test]
