@@ -3,7 +3,7 @@
 //! and of `../shared/corpora` (skipped when absent).
 //!
 //! For each directory kubectl builds: the same objects (apiVersion, kind,
-//! namespace, name; generated names compared without their hash suffix), and
+//! namespace, name, generated names with kustomize's hash suffix), and
 //! the same `metadata.namespace`, `spec.serviceAccountName`,
 //! `spec.targetNamespace`, `spec.sourceRef`, `roleRef`, `subjects` and
 //! ConfigMap/Secret data keys. Where kubectl fails, fleet-lint must report a
@@ -84,16 +84,6 @@ fn compared_fields(object: &Value) -> Value {
     })
 }
 
-/// Strips kustomize's `-<10 chars>` hash suffix when `name` is our generated name plus one.
-fn unhashed(name: &str, generated: &[String]) -> String {
-    match name.rsplit_once('-') {
-        Some((base, hash)) if hash.len() == 10 && generated.iter().any(|g| g == base) => {
-            base.to_string()
-        }
-        _ => name.to_string(),
-    }
-}
-
 /// How one directory compared.
 enum Outcome {
     Equal,
@@ -115,12 +105,6 @@ fn compare(root: &Path, dir: &str) -> Outcome {
             };
         }
     };
-    let generated: Vec<String> = build
-        .resources
-        .iter()
-        .filter(|r| r.generated)
-        .map(|r| r.name().to_string())
-        .collect();
     let ours: BTreeMap<Key, Value> = build
         .resources
         .iter()
@@ -131,12 +115,7 @@ fn compare(root: &Path, dir: &str) -> Outcome {
         .collect();
     let theirs: BTreeMap<Key, Value> = expected
         .iter()
-        .map(|o| {
-            (
-                key(o, unhashed(&text(o, "/metadata/name"), &generated)),
-                compared_fields(o),
-            )
-        })
+        .map(|o| (key(o, text(o, "/metadata/name")), compared_fields(o)))
         .collect();
     let missing: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
     let extra: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).collect();

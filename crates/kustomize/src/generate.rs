@@ -1,7 +1,8 @@
 //! `configMapGenerator` and `secretGenerator`: the generated objects exist in
 //! the build with their data, each value spanned at its literal, file or
 //! dotenv line, so secret rules see (and point at) generated Secrets.
-//! Names keep no hash suffix (references stay consistent without it).
+//! Each is marked for the name hash (`name_hash`), which the top-level
+//! build appends.
 
 use crate::base64;
 use crate::context::Context;
@@ -64,7 +65,7 @@ fn generate(
     for (key, value) in values(r, dir, entry) {
         let value = if kind == "Secret" {
             Node::string(
-                &base64::encode(value.as_str().unwrap_or("").as_bytes()),
+                &base64_in_lines(value.as_str().unwrap_or("").as_bytes()),
                 value.span,
             )
         } else {
@@ -97,7 +98,36 @@ fn generate(
     object.set("data", data);
     let mut resource = Resource::new(object, span);
     resource.generated = true;
+    resource.name_hash = !disables_name_hash(options, entry);
     Some(resource)
+}
+
+/// `disableNameSuffixHash`, the entry's own option over `generatorOptions`.
+fn disables_name_hash(options: Option<&Node>, entry: &Node) -> bool {
+    let option = |source: Option<&Node>| {
+        source
+            .and_then(|o| o.get("disableNameSuffixHash"))
+            .map(|v| v.to_json() == serde_json::Value::Bool(true))
+    };
+    option(entry.get("options"))
+        .or_else(|| option(options))
+        .unwrap_or(false)
+}
+
+/// Base64 as kustomize writes a generated Secret's value: in lines of 70
+/// characters, each ending with a line break, once it is 70 or longer.
+fn base64_in_lines(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let encoded = base64::encode(bytes);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for start in (0..encoded.len()).step_by(LINE) {
+        out.push_str(&encoded[start..encoded.len().min(start + LINE)]);
+        out.push('\n');
+    }
+    out
 }
 
 /// Generator option `field` (labels, annotations): `generatorOptions` then the entry's own.
@@ -227,5 +257,19 @@ fn merge_into(r: &mut Context, acc: &mut [Resource], generated: Resource, entry:
             }
         }
         (_, None) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_in_lines;
+
+    #[test]
+    fn long_secret_values_are_in_lines_of_70_as_kustomize_writes_them() {
+        assert_eq!(base64_in_lines(b"short"), "c2hvcnQ=");
+        let lines = base64_in_lines(&[b'x'; 60]);
+        let lengths: Vec<usize> = lines.split_terminator('\n').map(str::len).collect();
+        assert_eq!(lengths, [70, 10]);
+        assert!(lines.ends_with('\n'));
     }
 }

@@ -11,8 +11,9 @@
 //! generators, components, then the built-in transformers (patches, namespace,
 //! prefix/suffix, labels, annotations, JSON 6902 patches, replicas, images).
 //! Not evaluated, and reported as such (info): `helmCharts`, `replacements`,
-//! plugin `transformers`/`generators`/`validators`, and the hash suffix of
-//! generated names (names are kept without it).
+//! plugin `transformers`/`generators`/`validators`. The top-level build ends
+//! as kustomize's does: generated names get their content hash, and the
+//! references to them follow (`name_hash`).
 //!
 //! The crate reads through [`Files`], a view of the repository the caller
 //! implements, and returns typed [`Problem`]s that the caller maps to its
@@ -75,6 +76,7 @@ mod context;
 mod files;
 mod generate;
 mod inline;
+mod name_hash;
 mod order;
 mod patch;
 pub mod paths;
@@ -87,7 +89,7 @@ mod transform;
 use fleet_lint_source::{base64, source, suggest, yaml};
 
 pub use files::Files;
-pub use order::in_output_order;
+pub use order::{OutputOrder, in_output_order};
 pub use paths::Kind;
 pub use problem::{Problem, ProblemKind};
 pub use resolver::Resolver;
@@ -116,6 +118,8 @@ pub struct Build {
     /// reads that fleet-lint does not evaluate (`crds`, `configurations`,
     /// `openapi.path`, `replacements[].path`, plugin configs); each once, by id.
     pub inputs: Vec<FileId>,
+    /// The order `kustomize build` prints it in (its kustomization's `sortOptions`).
+    pub output_order: OutputOrder,
 }
 
 /// How deep kustomizations may nest (`rules/limit-exceeded.md`): real fleets

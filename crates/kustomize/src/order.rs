@@ -1,5 +1,7 @@
-//! The order `kustomize build` prints a build in, by default (`sortOptions`
-//! `legacy`): kinds with no dependencies first (Namespace, ResourceQuota,
+//! The order `kustomize build` prints a build in: the top-level
+//! kustomization's `sortOptions`, `fifo` (the build's own order) or `legacy`,
+//! the default, with its kinds first and last replaceable
+//! (`legacySortOptions`). By default: kinds with no dependencies first (Namespace, ResourceQuota,
 //! StorageClass, CRDs, accounts and RBAC, ConfigMaps and Secrets, Services,
 //! ...), webhook configurations last, every other kind between them; within
 //! one rank by `group_version_kind`, then by namespace and name. Objects that
@@ -8,6 +10,7 @@
 use std::cmp::Ordering;
 
 use crate::resource::{ResId, Resource};
+use crate::yaml::Node;
 
 /// Kinds printed first, in this order.
 const FIRST: [&str; 22] = [
@@ -41,19 +44,72 @@ const LAST: [&str; 2] = [
     "ValidatingWebhookConfiguration",
 ];
 
-/// `resources` in kustomize's default output order.
-pub fn in_output_order(resources: &[Resource]) -> Vec<&Resource> {
+/// How a build is printed (`sortOptions`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputOrder {
+    /// The order the build made them in (`order: fifo`).
+    Fifo,
+    /// `order: legacy`: kinds in `first`, then the others (by group, version
+    /// and kind), then those in `last`; within a kind, by namespace and name.
+    Legacy {
+        /// The kinds printed first, in this order (`orderFirst`).
+        first: Vec<String>,
+        /// The kinds printed last, in this order (`orderLast`).
+        last: Vec<String>,
+    },
+}
+
+impl Default for OutputOrder {
+    fn default() -> OutputOrder {
+        OutputOrder::Legacy {
+            first: FIRST.map(String::from).to_vec(),
+            last: LAST.map(String::from).to_vec(),
+        }
+    }
+}
+
+impl OutputOrder {
+    /// The order kustomization `k`'s `sortOptions` asks for.
+    pub(crate) fn of(k: &Node) -> OutputOrder {
+        let Some(options) = k.get("sortOptions") else {
+            return OutputOrder::default();
+        };
+        if options.get("order").and_then(Node::as_str) == Some("fifo") {
+            return OutputOrder::Fifo;
+        }
+        let Some(legacy) = options.get("legacySortOptions") else {
+            return OutputOrder::default();
+        };
+        let kinds = |field: &str| -> Vec<String> {
+            crate::list(legacy, field)
+                .iter()
+                .filter_map(Node::as_str)
+                .map(str::to_string)
+                .collect()
+        };
+        OutputOrder::Legacy {
+            first: kinds("orderFirst"),
+            last: kinds("orderLast"),
+        }
+    }
+}
+
+/// `resources` in the output order `order`.
+pub fn in_output_order<'r>(resources: &'r [Resource], order: &OutputOrder) -> Vec<&'r Resource> {
+    let OutputOrder::Legacy { first, last } = order else {
+        return resources.iter().collect();
+    };
     let mut keyed: Vec<(ResId, &Resource)> = resources.iter().map(|r| (r.id(), r)).collect();
-    keyed.sort_by(|(a, _), (b, _)| compare(a, b));
+    keyed.sort_by(|(a, _), (b, _)| compare(a, b, first, last));
     keyed.into_iter().map(|(_, r)| r).collect()
 }
 
-fn rank(kind: &str) -> i32 {
-    if let Some(i) = FIRST.iter().position(|k| *k == kind) {
-        return i as i32 - FIRST.len() as i32;
+fn rank(kind: &str, first: &[String], last: &[String]) -> i32 {
+    if let Some(i) = first.iter().position(|k| k == kind) {
+        return i as i32 - first.len() as i32;
     }
-    LAST.iter()
-        .position(|k| *k == kind)
+    last.iter()
+        .position(|k| k == kind)
         .map_or(0, |i| i as i32 + 1)
 }
 
@@ -74,10 +130,10 @@ fn gvk_text(id: &ResId) -> String {
     )
 }
 
-fn compare(a: &ResId, b: &ResId) -> Ordering {
+fn compare(a: &ResId, b: &ResId, first: &[String], last: &[String]) -> Ordering {
     let same_gvk = a.group == b.group && a.version == b.version && a.kind == b.kind;
     if !same_gvk {
-        let by_rank = rank(&a.kind).cmp(&rank(&b.kind));
+        let by_rank = rank(&a.kind, first, last).cmp(&rank(&b.kind, first, last));
         if by_rank != Ordering::Equal {
             return by_rank;
         }
@@ -132,7 +188,10 @@ mod tests {
             id("helm.toolkit.fluxcd.io/v2", "HelmRelease", "a", "y"),
             id("v1", "Namespace", "", "a"),
         ];
-        ids.sort_by(compare);
+        let OutputOrder::Legacy { first, last } = OutputOrder::default() else {
+            panic!("the default order is legacy");
+        };
+        ids.sort_by(|a, b| compare(a, b, &first, &last));
         let order: Vec<String> = ids
             .iter()
             .map(|i| format!("{} {}/{}", i.kind, i.namespace, i.name))

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use crate::context::{Context, Target};
 use crate::files::Files;
+use crate::name_hash::{self, NameReference};
+use crate::order::OutputOrder;
 use crate::paths::{self, Kind};
 use crate::problem::{Problem, ProblemKind};
 use crate::source::{FileId, Span};
@@ -90,6 +92,9 @@ pub(crate) struct Objects {
     /// The files read to build them besides the objects' own (see
     /// [`Build::inputs`]), in the order they were read.
     pub inputs: Vec<FileId>,
+    /// The `nameReference` entries of the `configurations` files of every
+    /// kustomization in the build: the top-level build's name hash follows them.
+    pub name_references: Vec<NameReference>,
 }
 
 impl Objects {
@@ -98,6 +103,7 @@ impl Objects {
             resources: Vec::new(),
             complete: true,
             inputs: Vec::new(),
+            name_references: Vec::new(),
         }
     }
 
@@ -226,6 +232,10 @@ impl<'f> Resolver<'f> {
             objects = self.run_pipeline(dir, file, overlay, objects);
             self.cx.stack.pop();
         }
+        name_hash::apply(&mut objects.resources, &objects.name_references);
+        let output_order = self
+            .kustomization(dir)
+            .map_or_else(OutputOrder::default, |k| OutputOrder::of(&k));
         Build {
             dir: dir.to_string(),
             resources: objects
@@ -237,6 +247,7 @@ impl<'f> Resolver<'f> {
                 })
                 .collect(),
             complete: objects.complete,
+            output_order,
             inputs: {
                 let mut files = objects.inputs;
                 files.sort();
@@ -317,6 +328,14 @@ impl<'f> Resolver<'f> {
     }
 
     /// The kustomization file of `dir` and its first document.
+    /// `dir`'s kustomization, if it has one that loads (nothing reported:
+    /// [`Resolver::kustomization_root`] reports what is wrong with it).
+    fn kustomization(&mut self, dir: &str) -> Option<Arc<Node>> {
+        let present = self.cx.kustomization_files(dir);
+        let file = self.cx.yaml_file(present.first()?)?;
+        self.cx.documents(file).first().map(|doc| doc.root.clone())
+    }
+
     fn kustomization_root(&mut self, dir: &str) -> Option<(FileId, Arc<Node>)> {
         let present = self.cx.kustomization_files(dir);
         let first = self.cx.yaml_file(present.first()?)?;
@@ -391,6 +410,11 @@ impl<'f> Resolver<'f> {
         }
         let unevaluated = self.check_unevaluated_paths(dir, k);
         acc.inputs.extend(unevaluated);
+        for reference in name_hash::configured(&mut self.cx, dir, k) {
+            if !acc.name_references.contains(&reference) {
+                acc.name_references.push(reference);
+            }
+        }
         let generated = generate::run(&mut self.cx, dir, k, &mut acc);
         // Generators may have merged into objects already here: index afresh.
         let mut ids = IdIndex::of(&acc);
@@ -510,7 +534,7 @@ impl<'f> Resolver<'f> {
                 .into_iter()
                 .flat_map(|doc| self.document_resources(doc.root))
                 .collect(),
-            inputs: Vec::new(),
+            ..Objects::new()
         }
     }
 
@@ -584,6 +608,11 @@ impl<'f> Resolver<'f> {
         entry: Option<Span>,
     ) {
         acc.complete &= new.complete;
+        for reference in new.name_references {
+            if !acc.name_references.contains(&reference) {
+                acc.name_references.push(reference);
+            }
+        }
         for input in new.inputs {
             if !acc.inputs.contains(&input) {
                 acc.inputs.push(input);

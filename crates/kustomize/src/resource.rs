@@ -22,6 +22,9 @@ pub struct Resource {
     pub included_by: Vec<Span>,
     /// True for objects made by `configMapGenerator` / `secretGenerator`.
     pub generated: bool,
+    /// True for generated objects whose name gets kustomize's content hash
+    /// at the end of the top-level build (no `disableNameSuffixHash`).
+    pub name_hash: bool,
     /// Names the object had before `namePrefix` / `nameSuffix` (patches may use them).
     pub earlier_names: Vec<String>,
 }
@@ -137,6 +140,7 @@ impl Resource {
             origin,
             included_by: Vec::new(),
             generated: false,
+            name_hash: false,
             earlier_names: Vec::new(),
         }
     }

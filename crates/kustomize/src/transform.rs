@@ -410,7 +410,8 @@ fn follow_rename(
     }
 }
 
-/// Workload kinds whose pod template (and selector) carry common labels.
+/// Workload kinds whose templates carry common labels: the pod template, and
+/// a CronJob's job template too (kustomize's field specs).
 fn template_paths(kind: &str) -> &'static [&'static [&'static str]] {
     match kind {
         "Deployment"
@@ -419,7 +420,10 @@ fn template_paths(kind: &str) -> &'static [&'static [&'static str]] {
         | "StatefulSet"
         | "Job"
         | "ReplicationController" => &[&["spec", "template", "metadata"]],
-        "CronJob" => &[&["spec", "jobTemplate", "spec", "template", "metadata"]],
+        "CronJob" => &[
+            &["spec", "jobTemplate", "metadata"],
+            &["spec", "jobTemplate", "spec", "template", "metadata"],
+        ],
         _ => &[],
     }
 }

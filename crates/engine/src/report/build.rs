@@ -30,12 +30,13 @@ fn place(span: Span, store: &SourceStore) -> JsonPlace<'_> {
     }
 }
 
-/// The built objects as `kubectl kustomize` prints them: in its output order,
-/// keys sorted, `---` between documents.
+/// The built objects as `kubectl kustomize` prints them: in its output order
+/// (the kustomization's `sortOptions`), keys sorted, `---` between documents.
 pub fn render_yaml(build: &Build, out: &mut dyn Write) -> io::Result<()> {
-    for (index, resource) in crate::kustomize::in_output_order(&build.resources)
-        .into_iter()
-        .enumerate()
+    for (index, resource) in
+        crate::kustomize::in_output_order(&build.resources, &build.output_order)
+            .into_iter()
+            .enumerate()
     {
         if index > 0 {
             writeln!(out, "---")?;

@@ -120,7 +120,7 @@ impl Report {
         let file = store.get(finding.span.file);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             None,
-            source_span(finding.span),
+            sources.source_span(finding.span),
         )];
         let mut elsewhere = Vec::new();
         let mut left_out = Vec::new();
@@ -130,7 +130,7 @@ impl Report {
             } else if span.file == finding.span.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(super::printable(&message).into_owned()),
-                    source_span(span),
+                    sources.source_span(span),
                 ));
             } else {
                 elsewhere.push(Report::related(span, message.into_owned(), sources));
@@ -168,13 +168,14 @@ impl Report {
 
     fn related(span: Span, message: String, sources: &mut MaskedSources) -> Report {
         let message = super::printable(&message).into_owned();
+        let label = sources.source_span(span);
         Report {
             rule: String::new(),
             severity: Severity::Info,
             message: message.clone(),
             help: None,
             source: sources.get(span.file),
-            labels: vec![LabeledSpan::new_with_span(Some(message), source_span(span))],
+            labels: vec![LabeledSpan::new_with_span(Some(message), label)],
             elsewhere: Vec::new(),
         }
     }
@@ -201,20 +202,87 @@ struct MaskedSources<'a> {
     secrets: &'a [&'a str],
     /// Where credentials stand, by file.
     spans: &'a SecretSpans,
-    masked: HashMap<FileId, Windowed>,
+    masked: HashMap<FileId, (Windowed, Arc<Masks>)>,
 }
 
-/// A file's masked text (the same length as the file's, so the file's line
-/// index holds for it) that miette reads only around a span: miette's own
-/// reader walks a text from its start, so each snippet of a large file cost
-/// the whole file. miette reads a window that starts exactly the context lines
-/// above the span and ends past those below it, so it finds the same lines;
-/// its line numbers and offsets are then shifted back to the whole file's.
+/// A file's masked text, each secret one fixed-length mask whatever its
+/// length (line breaks kept, so line numbers hold), that miette reads only
+/// around a span: miette's own reader walks a text from its start, so each
+/// snippet of a large file cost the whole file. miette reads a window that
+/// starts exactly the context lines above the span and ends past those below
+/// it, so it finds the same lines; its line numbers and offsets are then
+/// shifted back to the whole masked text's. `file` indexes the masked text's
+/// lines; [`MaskedSources::source_span`] moves a span of the file onto it.
 #[derive(Clone)]
 struct Windowed {
     text: Arc<str>,
     file: Arc<SourceFile>,
+    /// The file itself, and where the masks stand: the column a snippet's
+    /// header shows is the file's, not the masked text's.
+    original: Arc<SourceFile>,
+    masks: Arc<Masks>,
 }
+
+/// Where the masks of a file's masked text stand: `(start, end)` of each
+/// masked run in the file, and where its mask starts in the masked text.
+#[derive(Default)]
+struct Masks(Vec<(usize, usize, usize)>);
+
+impl Masks {
+    /// `masked` (the file's text with each secret byte overwritten, as long
+    /// as `text`) with each run of overwritten bytes made one [`SNIPPET_MASK`]
+    /// (line breaks kept).
+    fn fixed_length(text: &str, masked: &str) -> (String, Masks) {
+        let (original, overwritten) = (text.as_bytes(), masked.as_bytes());
+        // Line breaks stay, even inside a masked value: line numbers hold.
+        let changed =
+            |at: usize| original.get(at) != overwritten.get(at) && original.get(at) != Some(&b'\n');
+        let mut out = String::with_capacity(masked.len());
+        let mut masks = Vec::new();
+        let mut at = 0;
+        while at < overwritten.len() {
+            let run_start = at;
+            while at < overwritten.len() && changed(at) {
+                at += 1;
+            }
+            if at > run_start {
+                masks.push((run_start, at, out.len()));
+                out.push_str(SNIPPET_MASK);
+                continue;
+            }
+            while at < overwritten.len() && !changed(at) {
+                at += 1;
+            }
+            out.push_str(text.get(run_start..at).unwrap_or_default());
+        }
+        (out, Masks(masks))
+    }
+
+    /// Where offset `at` of the masked text is in the file: a mask stands
+    /// for the start of its run.
+    fn original(&self, at: usize) -> usize {
+        let before = self.0.partition_point(|(_, _, masked)| *masked <= at);
+        match before.checked_sub(1).map(|i| self.0[i]) {
+            None => at,
+            Some((start, _, masked)) if at < masked + SNIPPET_MASK.len() => start,
+            Some((_, end, masked)) => end + (at - masked - SNIPPET_MASK.len()),
+        }
+    }
+
+    /// Where offset `at` of the file is in the masked text: a mask stands for
+    /// its whole run (an offset inside one maps to the mask's end).
+    fn offset(&self, at: usize) -> usize {
+        let before = self.0.partition_point(|(start, _, _)| *start < at);
+        match before.checked_sub(1).map(|i| self.0[i]) {
+            None => at,
+            Some((_, end, masked)) if at < end => masked + SNIPPET_MASK.len(),
+            Some((_, end, masked)) => masked + SNIPPET_MASK.len() + (at - end),
+        }
+    }
+}
+
+/// What a secret reads as in a snippet, whatever its length.
+const SNIPPET_MASK: &str = "********";
 
 impl SourceCode for Windowed {
     fn read_span<'a>(
@@ -244,9 +312,24 @@ impl SourceCode for Windowed {
             inner.data(),
             SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
             inner.line() + from_line - 1,
-            inner.column(),
+            self.original_column(start, first_line),
             inner.line_count() + from_line - 1,
         )))
+    }
+}
+
+impl Windowed {
+    /// The column a snippet's header shows for masked offset `start` on
+    /// `line`: the file's, in characters as every other format counts them
+    /// (miette would count bytes of the masked text, where a mask before it
+    /// on its line is not as long as what it masks).
+    fn original_column(&self, start: usize, line: usize) -> usize {
+        let at = self.masks.original(start);
+        let line_start = self.original.pos(line as u32, 0).offset as usize;
+        self.original
+            .text
+            .get(line_start..at.max(line_start))
+            .map_or(0, |prefix| prefix.chars().count())
     }
 }
 
@@ -267,23 +350,33 @@ impl<'a> MaskedSources<'a> {
     fn get(&mut self, id: FileId) -> NamedSource<Windowed> {
         let file = self.store.get(id);
         let (secrets, spans) = (self.secrets, self.spans);
-        let windowed = self.masked.entry(id).or_insert_with(|| {
+        let (windowed, _) = self.masked.entry(id).or_insert_with(|| {
             let spans = spans.get(&id).map_or(&[][..], Vec::as_slice);
-            let masked =
-                mask_source(&mask_spans(&file.text, spans), secrets.iter().copied()).into_owned();
-            Windowed {
-                text: super::printable_source(&masked).into(),
-                file: file.clone(),
-            }
+            let by_span = mask_spans(&file.text, spans);
+            let overwritten = mask_source(&by_span, secrets.iter().copied());
+            let (masked, masks) = Masks::fixed_length(&file.text, &overwritten);
+            let text: Arc<str> = super::printable_source(&masked).into();
+            let masks = Arc::new(masks);
+            let windowed = Windowed {
+                file: Arc::new(SourceFile::new(file.path.clone(), text.clone())),
+                text,
+                original: file.clone(),
+                masks: masks.clone(),
+            };
+            (windowed, masks)
         });
         NamedSource::new(super::printable_line(&file.path), windowed.clone())
     }
-}
 
-fn source_span(span: Span) -> SourceSpan {
-    let start = span.start.offset as usize;
-    let len = (span.end.offset as usize).saturating_sub(start);
-    SourceSpan::new(start.into(), len)
+    /// `span` (of the file) where it is in the file's masked text.
+    fn source_span(&mut self, span: Span) -> SourceSpan {
+        self.get(span.file);
+        let masks = self.masked.get(&span.file).map(|(_, masks)| masks);
+        let offset = |at: u32| masks.map_or(at as usize, |m| m.offset(at as usize));
+        let start = offset(span.start.offset);
+        let end = offset(span.end.offset).max(start);
+        SourceSpan::new(start.into(), end - start)
+    }
 }
 
 impl fmt::Debug for Report {
@@ -365,7 +458,55 @@ mod tests {
         .with_secret("s3cr3tT0ken");
         let text = rendered(loaded, vec![finding]);
         assert!(!text.contains("s3cr3tT0ken"), "{text}");
-        assert!(text.contains("https://x/hooks/***********"), "{text}");
+        assert!(
+            text.contains("https://x/hooks/********\n"),
+            "a fixed-length mask, not one star per character: {text}"
+        );
+        assert!(
+            text.contains(&format!(" {}\n", "─".repeat(24))),
+            "the underline covers the mask, not the secret's length: {text}"
+        );
+    }
+
+    /// A mask before a finding on its line is shorter or longer than what it
+    /// masks: the snippet's header still gives the file's column.
+    #[test]
+    fn a_mask_before_a_finding_leaves_its_column_as_the_files() {
+        let mut loaded = Loaded::default();
+        let id = loaded.store.add(SourceFile::new(
+            "p.yaml",
+            "spec:\n  é: averyveryverylongsecretvalue other: x\n",
+        ));
+        let file = loaded.store.get(id).clone();
+        let secret = Span {
+            file: FileId(0),
+            start: file.pos(2, 5),
+            end: file.pos(2, 32),
+        };
+        let other = Span {
+            file: FileId(0),
+            start: file.pos(2, 33),
+            end: file.pos(2, 38),
+        };
+        let findings = vec![
+            Finding::new(
+                crate::rules::RuleId::PlaintextSecret,
+                Severity::Error,
+                secret,
+                "a secret",
+            )
+            .with_secret("averyveryverylongsecretvalue"),
+            Finding::new(
+                crate::rules::RuleId::YamlSyntax,
+                Severity::Error,
+                other,
+                "other",
+            ),
+        ];
+        let text = rendered(loaded, findings);
+        assert!(text.contains("[p.yaml:2:6]"), "{text}");
+        assert!(text.contains("[p.yaml:2:34]"), "{text}");
+        assert!(text.contains("é: ******** other: x"), "{text}");
     }
 
     /// The human report (no colour, no summary) of `findings` in `loaded`.

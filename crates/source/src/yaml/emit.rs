@@ -1,37 +1,130 @@
 //! Writes spanned trees back as block-style YAML (for `fleet-lint build`), as
-//! `kubectl kustomize` prints it: strings plain when every YAML reader reads
-//! them back as the same string (YAML 1.1's too, which Kubernetes' readers
-//! follow: `yes`, `on`, `y`, `.inf` and `1_000` are not strings there), else
-//! double-quoted with JSON escapes (which YAML accepts); multi-line strings
-//! as literal blocks (`|`, `|-`, `|+`) when they can be.
+//! `kubectl kustomize` prints it: mappings and sequences in go-yaml v2's
+//! block layout, each scalar as [`emit_scalar`](super::emit_scalar) says
+//! go-yaml writes it (plain where it reads back as the same string, in YAML
+//! 1.1 too, else quoted; literal blocks for several lines; long lines
+//! folded at column 80).
 
-use super::{Entry, Node, ScalarStyle, Value, plain_scalar_to_json};
+use super::emit_scalar::{self, Place, canonical_plain, plain_allowed, resolves_as_string};
+use super::{Entry, Node, ScalarStyle, Value};
 
-/// `node` as `kubectl kustomize` prints it: [`to_yaml`] with every mapping's
-/// keys in byte order (kubectl marshals objects as maps, whose keys Go sorts).
+/// `node` as `kubectl kustomize` prints it: [`to_yaml`] of the value as
+/// kustomize reads it (plain numbers, booleans and nulls in their canonical
+/// spelling, plain strings typed as strings) with every mapping's keys in
+/// byte order (kubectl marshals objects as maps, whose keys Go sorts).
 pub fn to_kubectl_yaml(node: &Node) -> String {
-    to_yaml(&with_sorted_keys(node))
+    to_yaml(&as_kustomize_reads(node))
 }
 
-fn with_sorted_keys(node: &Node) -> Node {
+fn as_kustomize_reads(node: &Node) -> Node {
     let value = match &node.value {
         Value::Map(entries) => {
-            let mut entries: Vec<Entry> = entries
+            let entries: Vec<Entry> = entries
                 .iter()
                 .map(|e| Entry {
-                    key: e.key.clone(),
-                    value: with_sorted_keys(&e.value),
+                    key: as_string(&e.key),
+                    value: as_kustomize_reads(&e.value),
                 })
                 .collect();
-            entries.sort_by_key(|e| key_text(&e.key));
-            Value::Map(entries)
+            Value::Map(sorted_as_go_yaml_v2(entries))
         }
-        Value::Seq(items) => Value::Seq(items.iter().map(with_sorted_keys).collect()),
+        Value::Seq(items) => Value::Seq(items.iter().map(as_kustomize_reads).collect()),
+        Value::Scalar(text, ScalarStyle::Plain) => match canonical_plain(text) {
+            Some(canonical) => Value::Scalar(canonical.into(), ScalarStyle::Plain),
+            None => Value::Scalar(text.clone(), ScalarStyle::Quoted),
+        },
         Value::Scalar(..) => node.value.clone(),
     };
     Node {
         span: node.span,
         value,
+    }
+}
+
+/// `entries` in go-yaml v2's key order, which kubectl's output follows:
+/// runs of digits compare as numbers (`item9` before `item10`) and a
+/// character that is not a letter sorts before one that is (`a_b` before
+/// `ab`). That order is not always transitive, so a merge sort (which never
+/// fails on such an order) arranges them rather than `sort_by`.
+fn sorted_as_go_yaml_v2(mut entries: Vec<Entry>) -> Vec<Entry> {
+    if entries.len() < 2 {
+        return entries;
+    }
+    let second = entries.split_off(entries.len() / 2);
+    let (mut left, mut right) = (
+        sorted_as_go_yaml_v2(entries).into_iter().peekable(),
+        sorted_as_go_yaml_v2(second).into_iter().peekable(),
+    );
+    let mut merged = Vec::with_capacity(left.len() + right.len());
+    while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
+        let take_right = go_yaml_v2_less(scalar_text(&b.key), scalar_text(&a.key));
+        merged.extend(if take_right {
+            right.next()
+        } else {
+            left.next()
+        });
+    }
+    merged.extend(left);
+    merged.extend(right);
+    merged
+}
+
+/// go-yaml v2's `keyList.Less` for two string keys.
+fn go_yaml_v2_less(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let number = |chars: &[char], from: usize, mut value: i64| {
+        let mut end = from;
+        while let Some(digit) = chars.get(end).and_then(|c| c.to_digit(10)) {
+            value = value.wrapping_mul(10).wrapping_add(i64::from(digit));
+            end += 1;
+        }
+        (value, end)
+    };
+    for i in 0..a.len().min(b.len()) {
+        if a[i] == b[i] {
+            continue;
+        }
+        let (a_letter, b_letter) = (a[i].is_alphabetic(), b[i].is_alphabetic());
+        if a_letter && b_letter {
+            return a[i] < b[i];
+        }
+        if a_letter || b_letter {
+            return b_letter;
+        }
+        let mut start = 0;
+        if a[i] == '0' || b[i] == '0' {
+            let earlier = a[..i].iter().rev().take_while(|c| c.is_ascii_digit());
+            if earlier.into_iter().any(|c| *c != '0') {
+                start = 1;
+            }
+        }
+        let ((a_number, a_end), (b_number, b_end)) = (number(&a, i, start), number(&b, i, start));
+        if a_number != b_number {
+            return a_number < b_number;
+        }
+        if a_end != b_end {
+            return a_end < b_end;
+        }
+        return a[i] < b[i];
+    }
+    a.len() < b.len()
+}
+
+/// A key as JSON holds it: a string, whatever its YAML type.
+fn as_string(key: &Node) -> Node {
+    match &key.value {
+        Value::Scalar(text, _) => Node {
+            span: key.span,
+            value: Value::Scalar(text.clone(), ScalarStyle::Quoted),
+        },
+        _ => Node::string(&key.to_json().to_string(), key.span),
+    }
+}
+
+fn scalar_text(node: &Node) -> &str {
+    match &node.value {
+        Value::Scalar(text, _) => text,
+        _ => "",
     }
 }
 
@@ -42,37 +135,51 @@ pub fn to_yaml(node: &Node) -> String {
         Value::Map(entries) if !entries.is_empty() => write_map(node, 0, &mut out),
         Value::Seq(items) if !items.is_empty() => write_seq(node, 0, &mut out),
         _ => {
-            out.push_str(&inline(node));
+            let root = Place {
+                column: 0,
+                indent: 0,
+                key: false,
+            };
+            out.push_str(&scalar(node, root));
             out.push('\n');
         }
     }
     out
 }
 
-/// The longest key YAML reads in the `key: value` form; longer keys are
-/// written in the explicit form, `? key` then `: value`.
-const MAX_IMPLICIT_KEY: usize = 1024;
+/// The longest key go-yaml writes in the `key: value` form, in bytes; longer
+/// keys are written in the explicit form, `? key` then `: value`.
+const MAX_IMPLICIT_KEY: usize = 128;
+
+/// The longest implicit key YAML reads, in characters as written: a
+/// collection key (written as its JSON text) may be longer than its value.
+const YAML_MAX_IMPLICIT_KEY: usize = 1024;
 
 fn write_map(node: &Node, indent: usize, out: &mut String) {
     for entry in node.as_map().unwrap_or_default() {
-        let key = key_text(&entry.key);
+        let key = key_text(&entry.key, indent);
         out.push_str(&" ".repeat(indent));
-        if key.chars().count() > MAX_IMPLICIT_KEY {
+        let explicit = scalar_text(&entry.key).len() > MAX_IMPLICIT_KEY
+            || key.chars().count() > YAML_MAX_IMPLICIT_KEY;
+        let column = if explicit {
             out.push_str("? ");
             out.push_str(&key);
             out.push('\n');
             out.push_str(&" ".repeat(indent));
+            indent + 2
         } else {
             out.push_str(&key);
-        }
+            indent + key.chars().count() + 2
+        };
         out.push(':');
-        write_value(&entry.value, indent, out);
+        write_value(&entry.value, indent, column, out);
     }
 }
 
-/// The value after `key:`: inline for scalars and empty collections, else on
-/// the next lines (a list at the key's indentation, a mapping two deeper).
-fn write_value(value: &Node, indent: usize, out: &mut String) {
+/// The value after `key:` (whose text ends before `column`): inline for
+/// scalars and empty collections, else on the next lines (a list at the
+/// key's indentation, a mapping two deeper).
+fn write_value(value: &Node, indent: usize, column: usize, out: &mut String) {
     match &value.value {
         Value::Map(entries) if !entries.is_empty() => {
             out.push('\n');
@@ -84,7 +191,12 @@ fn write_value(value: &Node, indent: usize, out: &mut String) {
         }
         _ => {
             out.push(' ');
-            out.push_str(&inline_or_block(value, indent + 2));
+            let place = Place {
+                column,
+                indent: indent + 2,
+                key: false,
+            };
+            out.push_str(&scalar(value, place));
             out.push('\n');
         }
     }
@@ -108,161 +220,47 @@ fn write_seq(node: &Node, indent: usize, out: &mut String) {
             }
             _ => {
                 out.push(' ');
-                out.push_str(&inline_or_block(item, indent + 2));
+                let place = Place {
+                    column: indent + 2,
+                    indent: indent + 2,
+                    key: false,
+                };
+                out.push_str(&scalar(item, place));
                 out.push('\n');
             }
         }
     }
 }
 
-/// A value after `key:` or `-`: a string of several lines as a literal block
-/// indented to `indent`, else [`inline`].
-fn inline_or_block(node: &Node, indent: usize) -> String {
-    match &node.value {
-        Value::Scalar(text, style) if *style != ScalarStyle::Plain || !node.is_null() => {
-            literal_block(text, indent).unwrap_or_else(|| inline(node))
-        }
-        _ => inline(node),
-    }
-}
-
-/// `text` as a literal block (`|` keeps one final line break, `|-` none,
-/// `|+` all), when that reads back exactly: lines without trailing blanks or
-/// control characters, the first that is not empty not starting with a blank
-/// (a block's indentation is read from it).
-fn literal_block(text: &str, indent: usize) -> Option<String> {
-    let body = text.trim_end_matches('\n');
-    let breaks = text.len() - body.len();
-    let first_line = body.lines().find(|l| !l.is_empty()).unwrap_or("");
-    if !body.contains('\n')
-        || first_line.starts_with([' ', '\t'])
-        || body.chars().any(|c| c.is_control() && c != '\n')
-        || body.lines().any(|l| l.ends_with([' ', '\t']))
-    {
-        return None;
-    }
-    let chomp = match breaks {
-        0 => "-",
-        1 => "",
-        _ => "+",
-    };
-    let pad = " ".repeat(indent);
-    let mut out = format!("|{chomp}");
-    for line in text[..body.len() + breaks.saturating_sub(1)].split('\n') {
-        out.push('\n');
-        if !line.is_empty() {
-            out.push_str(&pad);
-            out.push_str(line);
-        }
-    }
-    Some(out)
-}
-
-/// Scalars and empty collections on one line.
-fn inline(node: &Node) -> String {
+/// A scalar or an empty collection at `place`: a plain scalar as the file
+/// spells it where go-yaml would write it so, every other string as
+/// [`emit_scalar::string`] writes it.
+fn scalar(node: &Node, place: Place) -> String {
     match &node.value {
         Value::Map(_) => "{}".into(),
         Value::Seq(_) => "[]".into(),
-        Value::Scalar(..) => scalar_text(node),
+        Value::Scalar(_, ScalarStyle::Plain) if node.is_null() => "null".into(),
+        Value::Scalar(text, ScalarStyle::Plain) if plain_allowed(text) => text.to_string(),
+        Value::Scalar(text, _) => emit_scalar::string(text, resolves_as_string(text), place),
     }
 }
 
-/// A key as written when it is a plain scalar that reads back as itself:
-/// the loader tells keys apart by their text, so `~` and `null` stay two keys
-/// (both would be written `null` as values), and an empty key (`: a`) is
-/// written `""`, the same text, not `null`.
-fn key_text(node: &Node) -> String {
+/// A key as written: a plain scalar that reads back as itself stays as the
+/// file spells it (the loader tells keys apart by their text, so `~` and
+/// `null` stay two keys), an empty one is `""` (not `null`), a collection
+/// key its JSON text.
+fn key_text(node: &Node, indent: usize) -> String {
+    let place = Place {
+        column: indent,
+        indent: indent + 2,
+        key: true,
+    };
     match &node.value {
         Value::Scalar(text, ScalarStyle::Plain) if text.is_empty() => "\"\"".into(),
-        Value::Scalar(text, ScalarStyle::Plain) if is_plain_safe(text) => text.to_string(),
-        _ => scalar_text(node),
+        Value::Scalar(text, ScalarStyle::Plain) if plain_allowed(text) => text.to_string(),
+        Value::Scalar(text, _) => emit_scalar::string(text, resolves_as_string(text), place),
+        _ => emit_scalar::string(&node.to_json().to_string(), false, place),
     }
-}
-
-fn scalar_text(node: &Node) -> String {
-    match &node.value {
-        Value::Scalar(_, ScalarStyle::Plain) if node.is_null() => "null".into(),
-        Value::Scalar(text, ScalarStyle::Plain) if is_plain_safe(text) => text.to_string(),
-        Value::Scalar(text, _) if !reads_as_string(text) => quote(text),
-        Value::Scalar(text, _) if is_plain_safe(text) => text.to_string(),
-        Value::Scalar(text, _) if !text.chars().any(char::is_control) => {
-            format!("'{}'", text.replace('\'', "''"))
-        }
-        Value::Scalar(text, _) => quote(text),
-        _ => quote(&node.to_json().to_string()),
-    }
-}
-
-/// Whether `text`, written plain, reads back as a string in YAML 1.2 and in
-/// YAML 1.1. One that does not is double-quoted (as kubectl writes it); one
-/// that does but cannot be plain is single-quoted.
-fn reads_as_string(text: &str) -> bool {
-    plain_scalar_to_json(text).is_string() && !typed_by_yaml_1_1(text)
-}
-
-/// Whether YAML 1.1 (go-yaml v2, which Kubernetes' readers and kubectl use)
-/// reads the plain scalar `text` as something other than a string: booleans
-/// (`y`, `yes`, `on`, ...), infinities and not-a-number, and numbers with `_`
-/// separators or in base 2, 8 (`0o`), 16 or 60 (`1:30`), and timestamps.
-fn typed_by_yaml_1_1(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
-        "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL",
-    ];
-    if WORDS.contains(&text) {
-        return true;
-    }
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let special = [".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"];
-    let digits =
-        |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c == '_' || c.is_digit(radix));
-    special.contains(&unsigned)
-        || is_timestamp(text)
-        || unsigned.strip_prefix("0b").is_some_and(|d| digits(d, 2))
-        || unsigned.strip_prefix("0x").is_some_and(|d| digits(d, 16))
-        || unsigned.strip_prefix("0o").is_some_and(|d| digits(d, 8))
-        || (unsigned.starts_with(|c: char| c.is_ascii_digit())
-            && unsigned.contains(['_', ':'])
-            && unsigned
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.')))
-}
-
-/// A YAML 1.1 timestamp: `2006-1-2`, optionally followed by `T`, `t` or a
-/// space and a time.
-fn is_timestamp(text: &str) -> bool {
-    let (date, time) = match text.find(['T', 't', ' ']) {
-        Some(at) => (&text[..at], Some(&text[at + 1..])),
-        None => (text, None),
-    };
-    let parts: Vec<&str> = date.split('-').collect();
-    let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
-        lengths.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
-    };
-    matches!(parts.as_slice(), [y, m, d] if digits(y, 4..=4) && digits(m, 1..=2) && digits(d, 1..=2))
-        && time.is_none_or(|t| t.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-}
-
-fn quote(text: &str) -> String {
-    serde_json::Value::String(text.to_string()).to_string()
-}
-
-/// True when `text` can be written as a plain scalar and read back unchanged.
-/// A leading `-` followed by anything but a space starts a plain scalar (`-1`
-/// stays a number, `--flag` a string); `---` and `...` would end a document.
-fn is_plain_safe(text: &str) -> bool {
-    let mut chars = text.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let dash_starts_plain =
-        first == '-' && chars.next().is_some_and(|c| c != ' ') && !text.starts_with("---");
-    (dash_starts_plain || !"-?:,[]{}#&*!|>'\"%@` ".contains(first))
-        && !text.starts_with("...")
-        && !text.ends_with([' ', ':'])
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.chars().any(|c| c.is_control())
 }
 
 #[cfg(test)]
@@ -274,32 +272,21 @@ mod tests {
     #[test]
     fn round_trips_through_the_loader() {
         let text = "a: 1\nb: \"1\"\nc: [x, {d: e, f: [g]}]\nh: {}\ni: \"x: y\"\nj: ~\nk: |\n  two\n  lines\nl: 'true'\nretries: -1\nneg: -0.5\ndash: -x\nflag: --x\ndots: \"...\"\nmarker: \"---\"\nitem: \"- x\"\n";
-        let source = SourceFile::new("t.yaml", text);
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root;
-        let emitted = to_yaml(&node);
-        let again = load_yaml(
-            FileId(0),
-            &SourceFile::new("u.yaml", emitted.as_str()),
-            LoadLimits::default(),
-        );
-        assert!(again.errors.is_empty(), "{emitted}");
-        assert_eq!(
-            again.documents[0].root.to_json(),
-            node.to_json(),
-            "{emitted}"
-        );
+        let emitted = emitted(text);
         assert!(emitted.contains("retries: -1\n"), "{emitted}");
     }
 
-    fn emitted(text: &str) -> String {
+    /// The root of `text`'s first document.
+    fn first_document(text: &str) -> std::sync::Arc<Node> {
         let source = SourceFile::new("t.yaml", text);
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
+        load_yaml(FileId(0), &source, LoadLimits::default())
             .documents
             .remove(0)
-            .root;
+            .root
+    }
+
+    fn emitted(text: &str) -> String {
+        let node = first_document(text);
         let out = to_yaml(&node);
         let again = load_yaml(
             FileId(0),
@@ -341,33 +328,76 @@ mod tests {
             "k: \"a \\nb\"\n",
             "a trailing blank would be lost in a block"
         );
-        assert_eq!(emitted("k: \" a\\nb\""), "k: \" a\\nb\"\n");
-        assert_eq!(emitted("k: \"\\n  a\\nb\""), "k: \"\\n  a\\nb\"\n");
+        assert_eq!(
+            emitted("k: \" a\\nb\""),
+            "k: |2-\n   a\n  b\n",
+            "a leading blank takes an indentation hint"
+        );
+        assert_eq!(emitted("k: \"\\n  a\\nb\""), "k: |2-\n\n    a\n  b\n");
+        assert_eq!(
+            emitted("k: \"x\\n\""),
+            "k: |\n  x\n",
+            "one line and its break"
+        );
+    }
+
+    #[test]
+    fn keys_sort_as_go_yaml_v2_sorts_them() {
+        let node = first_document("ab: 1\na_b: 2\nitem10: 3\nitem9: 4\nB: 5\n");
+        assert_eq!(
+            to_kubectl_yaml(&node),
+            "B: 5\na_b: 2\nab: 1\nitem9: 4\nitem10: 3\n"
+        );
+    }
+
+    /// Every folded style reads back as the string it folds, including
+    /// continuation lines that start like a list item or a key.
+    #[test]
+    fn long_lines_fold_and_read_back() {
+        let long = "a".repeat(78);
+        for text in [
+            format!("k: \"{long} - x ? y b\"\n"),
+            format!("k: '{long} ''q'' x'\n"),
+            format!("k: \"{long}  two  spaces\\tand a tab\"\n"),
+            format!("- \"{long} -x\"\n- ':9001'\n- \"\\tlead\\nnext\"\n"),
+        ] {
+            let out = emitted(&text);
+            assert!(out.lines().count() > text.lines().count(), "{out}");
+        }
+        assert_eq!(emitted("- ':9001'\n"), "- :9001\n");
+        assert_eq!(
+            emitted("- '0.0.0.0:80'\n"),
+            "- 0.0.0.0:80\n",
+            "not a base-60 number"
+        );
+    }
+
+    /// Found by the `yaml_roundtrip` fuzz target once keys and blocks took
+    /// go-yaml's forms: a root string with leading line breaks (a block at the
+    /// root has nowhere to indent to) and a collection key longer than YAML's
+    /// implicit keys may be once written as JSON.
+    #[test]
+    fn root_blocks_and_long_collection_keys_read_back() {
+        assert_eq!(emitted("\"\\n\\nx\"\n"), "\"\\n\\nx\"\n");
+        let long = "v".repeat(1100);
+        let out = emitted(&format!("? {{k: {long}}}\n: 1\n"));
+        assert!(out.starts_with("? "), "{out}");
     }
 
     #[test]
     fn kubectl_order_sorts_every_mappings_keys() {
-        let source = SourceFile::new(
-            "t.yaml",
+        let node = first_document(
             "kind: A\nmetadata: {name: x, labels: {b: 1, a: 2}}\napiVersion: v1\nitems: [{z: 1, y: 2}]\n",
         );
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root;
         assert_eq!(
             to_kubectl_yaml(&node),
-            "apiVersion: v1\nitems:\n- y: 2\n  z: 1\nkind: A\nmetadata:\n  labels:\n    a: 2\n    b: 1\n  name: x\n"
+            "apiVersion: v1\nitems:\n- \"y\": 2\n  z: 1\nkind: A\nmetadata:\n  labels:\n    a: 2\n    b: 1\n  name: x\n"
         );
     }
 
     #[test]
     fn null_keys_keep_their_spelling() {
-        let source = SourceFile::new("t.yaml", "~: a\nnull: b\nk: ~\n");
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root;
+        let node = first_document("~: a\nnull: b\nk: ~\n");
         assert_eq!(to_yaml(&node), "~: a\nnull: b\nk: null\n");
     }
 
@@ -382,11 +412,7 @@ mod tests {
     fn a_key_longer_than_yaml_allows_inline_is_written_explicitly() {
         let long = "k".repeat(1500);
         let text = format!("? {long}\n: 1\nshort:\n  ? {long}\n  :\n    - a\n  next: {{x: y}}\n");
-        let source = SourceFile::new("t.yaml", text.as_str());
-        let node = load_yaml(FileId(0), &source, LoadLimits::default())
-            .documents
-            .remove(0)
-            .root;
+        let node = first_document(text.as_str());
         let emitted = to_yaml(&node);
         assert!(
             emitted.starts_with(&format!("? {long}\n: 1\n")),

@@ -206,6 +206,7 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {
+                let style_is_folded = style == SaphyrStyle::Folded;
                 let style = match style {
                     SaphyrStyle::Plain => ScalarStyle::Plain,
                     SaphyrStyle::Literal | SaphyrStyle::Folded => ScalarStyle::Block,
@@ -220,9 +221,14 @@ impl Builder<'_> {
                         span.end = self.source.pos_of_offset(from + len);
                     }
                 }
+                let text = if style_is_folded {
+                    folded_as_go_yaml_reads(&text)
+                } else {
+                    text.into_owned()
+                };
                 let node = Node {
                     span,
-                    value: Value::Scalar(text.into_owned().into_boxed_str(), style),
+                    value: Value::Scalar(text.into_boxed_str(), style),
                 };
                 self.complete(node, anchor)?;
             }
@@ -488,6 +494,30 @@ fn alias_cost(node: &Node, limit: usize) -> (usize, usize) {
     (count, bytes)
 }
 
+/// A folded block (`>`) as go-yaml reads it, which is what Flux applies
+/// (kustomize-controller reads every manifest with it): the line break
+/// before a more-indented line that follows a line that is not is two line
+/// breaks there, where YAML 1.2 (and `text`, as the parser read it) has one.
+fn folded_as_go_yaml_reads(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous_more_indented = None;
+    for (index, line) in text.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let more_indented = line.starts_with([' ', '\t']);
+        if more_indented && previous_more_indented == Some(false) {
+            out.push('\n');
+        }
+        previous_more_indented = Some(more_indented);
+        out.push_str(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,6 +525,24 @@ mod tests {
     fn load(text: &str) -> LoadedFile {
         let source = SourceFile::new("t.yaml", text);
         load_yaml(FileId(0), &source, LoadLimits::default())
+    }
+
+    /// What `kubectl kustomize` (go-yaml) reads from these folded blocks.
+    #[test]
+    fn folded_blocks_read_as_go_yaml_reads_them() {
+        let out = load(
+            "a: >-\n  one\n  two\n    more1\n    more2\n  back\n\n    afterblank\n  end\nb: |-\n  x\n    y\n",
+        );
+        let root = &out.documents[0].root;
+        assert_eq!(
+            root.get("a").and_then(Node::as_str),
+            Some("one two\n\n  more1\n  more2\nback\n\n\n  afterblank\nend")
+        );
+        assert_eq!(
+            root.get("b").and_then(Node::as_str),
+            Some("x\n  y"),
+            "literal blocks as YAML reads them"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! field, whether the value came from the base, a patch or a generator.
 
 mod emit;
+mod emit_scalar;
 mod load;
 
 pub use emit::{to_kubectl_yaml, to_yaml};
