@@ -432,6 +432,19 @@ fn config_paths_and_rule_links_stay_inside_the_repository() {
         assert!(!text.contains("root:"), "{text}");
         assert_eq!(output.status.code(), Some(0), "{text}");
     }
+    let (_, report) = lint_json(fleet.path(), &[]);
+    for link in ["rules/creds.yaml", "rules/passwd.yaml"] {
+        assert_eq!(found_in(&report, link), [link_out()], "{link}: {report}");
+    }
+}
+
+/// The finding of a link out of the linted root.
+fn link_out() -> (String, u64, String) {
+    (
+        "file-unreadable".into(),
+        1,
+        "file not read: a symbolic link to a place outside the linted root, whose objects are not checked".into(),
+    )
 }
 
 /// Hangs on the file system, each now a named diagnostic: a kustomization
@@ -460,16 +473,7 @@ fn links_to_itself_fifos_and_devices_end_with_a_diagnostic() {
     };
     fifo(&root.join("pipe.yaml"));
     let (_, report) = lint_json(root, &[]);
-    let found: Vec<(String, u64, String)> = common::findings_in(&report, "kustomization.yaml")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let found = found_in(&report, "kustomization.yaml");
     assert!(
         found.contains(&(
             "kustomize-cycle".into(),
@@ -637,5 +641,224 @@ fn a_resource_set_of_thousands_of_inputs_stops_at_its_budget() {
             2,
             "ResourceSet flux-system/many makes more than 5000 objects or copies more than 64 MiB of templates; the objects beyond are not linted".to_string()
         )]
+    );
+}
+
+/// `(rule, line, message)` of each finding of `report` in `path`.
+fn found_in(report: &serde_json::Value, path: &str) -> Vec<(String, u64, String)> {
+    common::findings_in(report, path)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// A walk that met a FIFO named `kustomization.yaml` or like a rule file,
+/// or links out of the repository (to a file, to `/dev/zero`), said nothing
+/// of them: each is now listed, never read, and reported.
+#[test]
+fn fifos_and_links_out_found_by_the_walk_are_reported_not_read() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let root = fleet.path();
+    write(&root.join(".fleet-lint.yaml"), "rules:\n  paths: [rules]\n");
+    std::fs::create_dir_all(root.join("app")).expect("mkdir");
+    std::fs::create_dir_all(root.join("rules")).expect("mkdir");
+    for fifo in ["app/kustomization.yaml", "rules/rule.yaml"] {
+        let status = std::process::Command::new("mkfifo")
+            .arg(root.join(fifo))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+    }
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(
+        &outside.path().join("secret.yaml"),
+        "api_password: Outside-Pw-77\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        root.join("app/link.yaml"),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).expect("symlink");
+    let (code, report) = lint_json(root, &[]);
+    assert_eq!(code, 1, "{report}");
+    let not_a_file = (
+        "file-unreadable".to_string(),
+        1,
+        "file could not be read: not a regular file (a FIFO, socket or device), so it was not read"
+            .to_string(),
+    );
+    for (path, finding) in [
+        ("app/kustomization.yaml", &not_a_file),
+        ("rules/rule.yaml", &not_a_file),
+        ("app/link.yaml", &link_out()),
+        ("zero.yaml", &link_out()),
+    ] {
+        assert_eq!(
+            found_in(&report, path),
+            std::slice::from_ref(finding),
+            "{path}: {report}"
+        );
+    }
+    assert!(!report.to_string().contains("Outside-Pw-77"));
+}
+
+/// File names that are not UTF-8 are shown escaped, not lossily; a line
+/// break in a name is escaped in the terminal formats.
+#[test]
+fn odd_file_names_are_shown_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let root = fleet.path();
+    let broken = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {x: [unclosed\n";
+    write(
+        &root.join(std::ffi::OsStr::from_bytes(b"bad\xffname.yaml")),
+        broken,
+    );
+    write(&root.join("new\nline.yaml"), broken);
+    let (_, report) = lint_json(root, &[]);
+    for path in ["bad\\xffname.yaml", "new\nline.yaml"] {
+        let rules: Vec<String> = found_in(&report, path).into_iter().map(|f| f.0).collect();
+        assert!(
+            rules.contains(&"yaml-syntax".to_string()),
+            "{path}: {report}"
+        );
+    }
+    let output = fleet_lint()
+        .arg(root)
+        .args(["--format", "concise"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("bad\\xffname.yaml:5:1: error[yaml-syntax]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("new\\u{a}line.yaml:5:1: error[yaml-syntax]"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{fffd}'), "{text}");
+}
+
+/// References that leave the repository, a cycle through three folders, a
+/// Flux path that climbs above its source's root, a file over the size
+/// limit and a manifest 300 folders deep: each is its named finding.
+#[test]
+fn references_out_cycles_deep_folders_and_large_files_are_findings() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let root = fleet.path();
+    write(
+        &root.join("cycle/a/kustomization.yaml"),
+        "resources: [../b]\n",
+    );
+    write(
+        &root.join("cycle/b/kustomization.yaml"),
+        "resources: [../c]\n",
+    );
+    write(
+        &root.join("cycle/c/kustomization.yaml"),
+        "resources: [../a]\n",
+    );
+    write(
+        &root.join("refs/kustomization.yaml"),
+        "resources:\n  - /etc/passwd\n  - ../../../../outside\n",
+    );
+    write(
+        &root.join("clusters/dev/sync.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ../../../../etc\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    );
+    write(
+        &root.join("clusters/dev/source.yaml"),
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://github.com/example/fleet\n",
+    );
+    write(
+        &root.join("big.yaml"),
+        &format!("data: \"{}\"\n", "x".repeat(1 << 20)),
+    );
+    let deep: String = (1..=300).map(|i| format!("d{i}/")).collect();
+    write(
+        &root.join(format!("{deep}cm.yaml")),
+        "data: {x: [unclosed\n",
+    );
+    let (_, report) = lint_json(root, &["--max-file-size", "65536"]);
+    let cycle = found_in(&report, "cycle/c/kustomization.yaml");
+    assert!(
+        cycle.iter().any(|f| f.0 == "kustomize-cycle"
+            && f.2 == "cycle: cycle/a -> cycle/b -> cycle/c -> cycle/a (kustomize refuses to build it)"),
+        "{cycle:?}"
+    );
+    assert_eq!(
+        found_in(&report, "refs/kustomization.yaml"),
+        [
+            (
+                "kustomize-escapes-root".to_string(),
+                2,
+                "`/etc/passwd` is an absolute path; Flux only reads files inside the source".to_string()
+            ),
+            (
+                "kustomize-escapes-root".to_string(),
+                3,
+                "`../../../../outside` leaves the repository root; Flux only reads files inside the source".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        found_in(&report, "clusters/dev/sync.yaml"),
+        [(
+            "kustomize-missing-ref".to_string(),
+            8,
+            "Flux Kustomization flux-system/apps builds `../../../../etc`, which climbs above its source's root: Flux stops `..` there and reads `etc`, which does not exist (kustomization path not found)".to_string()
+        )]
+    );
+    let big = found_in(&report, "big.yaml");
+    assert_eq!(big.len(), 1, "{big:?}");
+    assert_eq!((big[0].0.as_str(), big[0].1), ("file-too-large", 1));
+    let deep_findings = found_in(&report, &format!("{deep}cm.yaml"));
+    assert_eq!(deep_findings.len(), 1, "{report}");
+    assert_eq!(deep_findings[0].0, "yaml-syntax");
+}
+
+/// 100 000 tiny manifests: linted within the run's budgets (1.3 s and 223 MB
+/// in a release build), every file counted.
+#[test]
+fn a_hundred_thousand_tiny_files_are_linted() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let root = fleet.path();
+    for folder in 0..100 {
+        let dir = root.join(format!("d{folder}"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for file in 0..1000 {
+            std::fs::write(
+                dir.join(format!("f{file}.yaml")),
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{folder}-{file}\n"),
+            )
+            .expect("write");
+        }
+    }
+    let output = fleet_lint()
+        .arg(root)
+        .args(["--format", "concise"])
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("0 errors, 1 warning in 100000 files, 0 clusters, 0 tenants"),
+        "{text}"
     );
 }

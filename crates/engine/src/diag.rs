@@ -271,8 +271,8 @@ impl Finding {
     fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
         for secret in &self.secrets {
-            if out.contains(&**secret) {
-                out = Cow::Owned(out.replace(&**secret, MASK));
+            if let Some(masked) = replaced(&out, secret, |_| MASK.into()) {
+                out = Cow::Owned(masked);
             }
         }
         out
@@ -410,11 +410,38 @@ pub(crate) fn mask_source<'t, 's>(
 ) -> Cow<'t, str> {
     let mut out = Cow::Borrowed(text);
     for secret in secrets {
-        if !secret.is_empty() && out.contains(secret) {
-            out = Cow::Owned(out.replace(secret, &"*".repeat(secret.len())));
+        if let Some(masked) = replaced(&out, secret, |len| "*".repeat(len)) {
+            out = Cow::Owned(masked);
         }
     }
     out
+}
+
+/// Secrets shorter than this are masked only where they stand alone, not
+/// inside a longer word: a password `admin` masks `admin` but leaves
+/// `adminPassword` as it is; longer ones are masked wherever they appear.
+const SHORT_SECRET: usize = 8;
+
+/// `text` with each occurrence of `secret` that [`SHORT_SECRET`] lets count
+/// replaced by `mask(its length)`; `None` when there is none.
+fn replaced(text: &str, secret: &str, mask: impl Fn(usize) -> String) -> Option<String> {
+    if secret.is_empty() {
+        return None;
+    }
+    let alone = |at: usize| {
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !word(text[..at].chars().next_back()) && !word(text[at + secret.len()..].chars().next())
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    for (at, _) in text.match_indices(secret) {
+        if secret.len() >= SHORT_SECRET || alone(at) {
+            out.push_str(&text[copied..at]);
+            out.push_str(&mask(secret.len()));
+            copied = at + secret.len();
+        }
+    }
+    (copied > 0).then(|| out + &text[copied..])
 }
 
 /// A finding's place as reports print it: root-relative path, 1-based line and
@@ -456,6 +483,26 @@ impl<'a> Place<'a> {
 mod tests {
     use super::*;
     use crate::source::FileId;
+
+    #[test]
+    fn a_short_secret_is_masked_where_it_stands_alone_only() {
+        let stars = |len| "*".repeat(len);
+        assert_eq!(
+            replaced("adminPassword: admin, `admin`", "admin", stars).as_deref(),
+            Some("adminPassword: *****, `*****`")
+        );
+        assert_eq!(replaced("HelmRelease vmangos", "mangos", stars), None);
+        assert_eq!(
+            replaced(
+                "url https://u:Sup3rS3cret@h and xSup3rS3cretx",
+                "Sup3rS3cret",
+                stars
+            )
+            .as_deref(),
+            Some("url https://u:***********@h and x***********x"),
+            "a long secret is masked wherever it appears"
+        );
+    }
 
     #[test]
     fn secrets_are_masked_everywhere() {

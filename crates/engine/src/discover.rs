@@ -4,7 +4,10 @@
 //! Built on the `ignore` crate (ripgrep's walker): `.gitignore`, `.ignore` and
 //! `.git/info/exclude` are honoured even outside a git checkout, and symbolic
 //! links are followed only while they stay inside the root (loops are detected
-//! by the walker and skipped). `.git` is never entered.
+//! by the walker and skipped). `.git` is never entered. A file with a
+//! manifest's name that is a link out of the root, a FIFO, a socket or a
+//! device is listed all the same, never read: the loader reports it
+//! (`file-unreadable`), so nothing is skipped silently.
 //!
 //! Manifests are the YAML files outside hidden folders: what the fleet model,
 //! Kustomize and every rule read. Hidden files and folders (`.github`,
@@ -29,6 +32,8 @@ pub struct Discovered {
     pub(crate) abs_path: PathBuf,
     /// Its size in bytes, when it was found.
     pub size: u64,
+    /// Why it must not be read (a link out of the repository), if so.
+    pub(crate) outside: bool,
 }
 
 /// The files of one walk: manifests, and files only the secret scan reads.
@@ -53,17 +58,20 @@ pub(crate) fn is_env_name(name: &str) -> bool {
 /// Walks `root` with `threads` threads; both lists sorted by path.
 pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
     let canonical_root = root.canonicalize()?;
-    let found = Mutex::new(Vec::new());
+    let found = std::sync::Arc::new(Mutex::new(Vec::new()));
     let walker = WalkBuilder::new(&canonical_root)
         .threads(threads)
         .follow_links(true)
         .require_git(false)
         .hidden(false)
         .filter_entry({
-            let root = canonical_root.clone();
+            let (root, found) = (canonical_root.clone(), found.clone());
             move |entry| {
-                entry.file_name() != ".git"
-                    && (!entry.path_is_symlink() || stays_inside(entry.path(), &root))
+                let inside = !entry.path_is_symlink() || stays_inside(entry.path(), &root);
+                if !inside {
+                    list_link_out(entry, &root, &found);
+                }
+                entry.file_name() != ".git" && inside
             }
         })
         .build_parallel();
@@ -75,9 +83,10 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
                 // Unreadable directories and symlink loops: skipped, the walk goes on.
                 return WalkState::Continue;
             };
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            // Files, and FIFOs, sockets and devices (which the loader reports).
+            let not_a_folder = entry.file_type().is_some_and(|t| !t.is_dir());
             let name = entry.file_name().to_string_lossy();
-            if is_file
+            if not_a_folder
                 && (is_manifest_name(&name) || is_env_name(&name))
                 && let Some(rel_path) = relative_path(entry.path(), root)
                 && let Ok(mut found) = found.lock()
@@ -86,14 +95,17 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
                     rel_path,
                     abs_path: entry.path().to_path_buf(),
                     size: entry.metadata().map_or(0, |m| m.len()),
+                    outside: false,
                 });
             }
             WalkState::Continue
         })
     });
-    let mut found = found
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut found = std::mem::take(
+        &mut *found
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
     found.sort();
     found.dedup_by(|a, b| a.rel_path == b.rel_path);
     let charts = chart_dirs(&found);
@@ -104,6 +116,23 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
         manifests,
         secret_scan_only,
     })
+}
+
+/// Lists `entry`, a symbolic link out of the repository, when it has a
+/// manifest's name: it is reported, never read.
+fn list_link_out(entry: &ignore::DirEntry, root: &Path, found: &Mutex<Vec<Discovered>>) {
+    let name = entry.file_name().to_string_lossy();
+    if (is_manifest_name(&name) || is_env_name(&name))
+        && let Some(rel_path) = relative_path(entry.path(), root)
+        && let Ok(mut found) = found.lock()
+    {
+        found.push(Discovered {
+            rel_path,
+            abs_path: entry.path().to_path_buf(),
+            size: 0,
+            outside: true,
+        });
+    }
 }
 
 /// The folders holding a `Chart.yaml`: Helm charts, whose `templates/` are Go

@@ -43,6 +43,8 @@ pub mod discover;
 pub mod fingerprint;
 pub mod fix;
 pub mod fleet;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod init;
 pub mod load;
 mod pipeline;

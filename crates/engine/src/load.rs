@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::diag::{Finding, Severity};
+use crate::diag::{Finding, Rule, Severity};
 use crate::discover::Discovered;
 use crate::source::{FileId, SourceFile, SourceStore, Span};
 use crate::yaml::{LoadLimits, LoadedFile, load_yaml};
@@ -49,8 +49,13 @@ pub struct Loaded {
 enum FileProblem {
     TooLarge(u64),
     Unreadable(String),
+    /// A symbolic link out of the linted root (which may be a folder of the
+    /// repository Flux reads whole): a warning, since Flux may well read it.
+    LinkOut,
     Binary,
-    NotUtf8 { valid_up_to: usize },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
 }
 
 /// Reads and parses `files` in parallel (on the current rayon pool). File `i`
@@ -86,6 +91,18 @@ fn load_one(
 }
 
 impl Loaded {
+    /// Whether file `id` was found but not read (unreadable, a FIFO or a
+    /// link out of the repository, over the size limit): its finding says why.
+    pub(crate) fn was_not_read(&self, id: FileId) -> bool {
+        self.findings.iter().any(|f| {
+            f.span.file == id
+                && matches!(
+                    f.rule,
+                    Rule::Builtin(RuleId::FileUnreadable | RuleId::FileTooLarge)
+                )
+        })
+    }
+
     /// The id of the file at root-relative `path`, if it was loaded.
     pub fn find(&self, path: &str) -> Option<FileId> {
         self.by_path.get(path).copied()
@@ -108,7 +125,12 @@ impl Loaded {
                 (source, parsed, findings)
             }
             Ok(source) => (source, LoadedFile::default(), Vec::new()),
-            Err((source, problem @ (FileProblem::TooLarge(_) | FileProblem::Unreadable(_)))) => {
+            Err((
+                source,
+                problem @ (FileProblem::TooLarge(_)
+                | FileProblem::Unreadable(_)
+                | FileProblem::LinkOut),
+            )) => {
                 let finding = problem_finding(id, &source, problem);
                 (source, LoadedFile::default(), vec![finding])
             }
@@ -249,6 +271,9 @@ pub fn read_bounded(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, Re
 /// The file's text, or why there is none (with a stand-in source for the finding).
 fn read_source(file: &Discovered, max_size: u64) -> Result<SourceFile, (SourceFile, FileProblem)> {
     let fail = |problem| Err((SourceFile::new(file.rel_path.as_str(), ""), problem));
+    if file.outside {
+        return fail(FileProblem::LinkOut);
+    }
     if file.size > max_size {
         return fail(FileProblem::TooLarge(file.size));
     }
@@ -287,6 +312,12 @@ fn problem_finding(id: FileId, source: &SourceFile, problem: FileProblem) -> Fin
             Severity::Error,
             at_start,
             format!("file could not be read: {err}"),
+        ),
+        FileProblem::LinkOut => Finding::new(
+            RuleId::FileUnreadable,
+            Severity::Warning,
+            at_start,
+            "file not read: a symbolic link to a place outside the linted root, whose objects are not checked",
         ),
         FileProblem::Binary => Finding::new(
             RuleId::YamlSyntax,

@@ -80,6 +80,7 @@ impl Files for RepoFiles {
             rel_path: path.to_string(),
             abs_path,
             size,
+            outside: false,
         };
         Some(
             self.loaded
@@ -96,7 +97,7 @@ impl Files for RepoFiles {
     }
 
     fn has_syntax_errors(&self, file: FileId) -> bool {
-        !self.loaded.files[file.0 as usize].errors.is_empty()
+        !self.loaded.files[file.0 as usize].errors.is_empty() || self.loaded.was_not_read(file)
     }
 }
 

@@ -31,6 +31,7 @@ pub trait Files {
     /// The YAML documents of `file` (none for text files and unparsable ones).
     fn documents(&self, file: FileId) -> &[Document];
 
-    /// True when `file` failed to parse (its syntax errors are the view's to report).
+    /// True when `file` failed to parse, or was not read at all (the view
+    /// reports why).
     fn has_syntax_errors(&self, file: FileId) -> bool;
 }

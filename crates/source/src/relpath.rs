@@ -64,18 +64,49 @@ pub fn contains(ancestor: &str, path: &str) -> bool {
 }
 
 /// `path` relative to `root`, `/`-separated; `None` when it is not under `root`.
+/// A name that is not UTF-8 keeps its other bytes escaped (`bad\xffname.yaml`),
+/// not replaced, so two such names stay two paths and read as they are.
 pub fn relative_path(path: &Path, root: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
-    let parts: Vec<_> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect();
+    let parts: Vec<String> = rel.components().map(|c| escaped(c.as_os_str())).collect();
     Some(parts.join("/"))
+}
+
+/// `name` as text, each byte that is not UTF-8 written `\xNN`.
+#[cfg(unix)]
+fn escaped(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+/// `name` as text (names on this platform are Unicode, or replaced lossily).
+#[cfg(not(unix))]
+fn escaped(name: &std::ffi::OsStr) -> String {
+    name.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_escaped_not_replaced() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"bad\xffname.yaml");
+        let path = Path::new("/r/dir").join(name);
+        assert_eq!(
+            relative_path(&path, Path::new("/r")).as_deref(),
+            Some("dir/bad\\xffname.yaml")
+        );
+    }
 
     #[test]
     fn joins_and_normalises() {

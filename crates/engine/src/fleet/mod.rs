@@ -965,14 +965,31 @@ fn missing_path(ks: &Resource, id: &str) -> Finding {
     let path_node = ks.node.get_path(&["spec", "path"]);
     let path = path_node.and_then(Node::as_str).unwrap_or("");
     let span = path_node.map_or_else(|| ks.node.headline(), |n| n.span);
-    Finding::new(
-        RuleId::KustomizeMissingRef,
-        Severity::Error,
-        span,
+    let message = if climbs_above_root(path) {
+        format!(
+            "Flux Kustomization {id} builds `{path}`, which climbs above its source's root: Flux stops `..` there and reads `{}`, which does not exist (kustomization path not found)",
+            secure_join(path)
+        )
+    } else {
         format!(
             "Flux Kustomization {id} builds `{path}`, which does not exist (kustomization path not found)"
-        ),
-    )
+        )
+    };
+    Finding::new(RuleId::KustomizeMissingRef, Severity::Error, span, message)
+}
+
+/// Whether a `..` of `path` would leave the folder it starts from.
+fn climbs_above_root(path: &str) -> bool {
+    let mut depth = 0usize;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// `path` (root-relative to a source) as a path of this repository, whose

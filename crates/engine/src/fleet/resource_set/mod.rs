@@ -15,7 +15,7 @@
 //! template line; each knows its [`Expansion`]: the ResourceSet and the input
 //! set it was made for, and the tenant namespace that input set onboards.
 
-mod template;
+pub(crate) mod template;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -65,23 +65,28 @@ pub(crate) fn load_user_policies(
             .get(id.0 as usize)
             .map_or(&[][..], |f| &f.documents[..]);
         for doc in documents {
-            let root = &doc.root;
-            let api_version = text(root, "apiVersion").unwrap_or("");
-            let kind = text(root, "kind").unwrap_or("");
-            if api_version.starts_with("kyverno.io/") && matches!(kind, "ClusterPolicy" | "Policy")
-            {
-                policies.extend(kyverno(root, &mut problems));
-            } else if root.get("validate").is_some() || root.get("id").is_some() {
-                policies.extend(native(root, &mut problems));
-            } else {
-                problems.push(problem(
-                    root.headline(),
-                    "this document is neither a fleet-lint rule (`id`, `match`, `validate`) nor a Kyverno ClusterPolicy or Policy".into(),
-                ));
-            }
+            policies.extend(document_policies(&doc.root, &mut problems));
         }
     }
     (policies, problems)
+}
+
+/// The policies one rule-file document defines: a Kyverno ClusterPolicy or
+/// Policy, or a fleet-lint rule; what cannot be read goes to `problems`.
+pub(crate) fn document_policies(root: &Node, problems: &mut Vec<Finding>) -> Vec<Policy> {
+    let api_version = text(root, "apiVersion").unwrap_or("");
+    let kind = text(root, "kind").unwrap_or("");
+    if api_version.starts_with("kyverno.io/") && matches!(kind, "ClusterPolicy" | "Policy") {
+        kyverno(root, problems)
+    } else if root.get("validate").is_some() || root.get("id").is_some() {
+        native(root, problems).into_iter().collect()
+    } else {
+        problems.push(problem(
+            root.headline(),
+            "this document is neither a fleet-lint rule (`id`, `match`, `validate`) nor a Kyverno ClusterPolicy or Policy".into(),
+        ));
+        Vec::new()
+    }
 }
 
 fn problem(span: Span, message: String) -> Finding {

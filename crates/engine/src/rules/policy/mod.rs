@@ -22,6 +22,8 @@ use crate::kustomize::ObjectMeta;
 use crate::rules::{RuleContext, landing};
 use crate::source::Span;
 use crate::yaml::Node;
+#[cfg(feature = "fuzzing")]
+pub(crate) use load::document_policies;
 pub(crate) use load::{builtin_policies, load_user_policies};
 use pattern::Outcome;
 use rayon::prelude::*;
@@ -245,6 +247,19 @@ impl Policy {
                 .filter(|_| !keys.is_empty())
                 .map_or_else(|| written.headline(), |n| n.span),
         )
+    }
+
+    /// Whether `node`, a document as written, breaks the policy, and the
+    /// policy's message for it (the fuzz targets' entry).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn judge_document(&self, node: &Node) -> Option<String> {
+        self.violation(node)?;
+        let subject = Subject {
+            node,
+            path: "fuzz.yaml",
+            placed: None,
+        };
+        Some(self.render(&subject))
     }
 
     /// The message with each `{{...}}` replaced, in one pass from left to
