@@ -143,18 +143,13 @@ pub(crate) fn apply(resources: &mut [Resource], configured: &[NameReference]) {
         }
         resource.earlier_names.push(old);
     }
-    let references: Vec<NameReference> = built_in()
-        .into_iter()
-        .chain(configured.iter().cloned())
-        .collect();
+    // Most builds rename nothing a reference names: done before any copy.
+    let is_target = |kind: &str| {
+        matches!(kind, "ConfigMap" | "Secret") || configured.iter().any(|c| c.target == kind)
+    };
     let renamed: Vec<Renamed> = resources
         .iter()
-        .filter(|r| !r.earlier_names.is_empty())
-        .filter(|r| {
-            references
-                .iter()
-                .any(|reference| reference.target == r.kind())
-        })
+        .filter(|r| !r.earlier_names.is_empty() && is_target(r.kind()))
         .map(|r| Renamed {
             kind: r.kind().to_string(),
             namespace: r.namespace().to_string(),
@@ -165,6 +160,10 @@ pub(crate) fn apply(resources: &mut [Resource], configured: &[NameReference]) {
     if renamed.is_empty() {
         return;
     }
+    let references: Vec<NameReference> = built_in()
+        .into_iter()
+        .chain(configured.iter().cloned())
+        .collect();
     for resource in resources.iter_mut() {
         let (kind, namespace) = (
             resource.kind().to_string(),

@@ -117,7 +117,7 @@ fn as_string(key: &Node) -> Node {
             span: key.span,
             value: Value::Scalar(text.clone(), ScalarStyle::Quoted),
         },
-        _ => Node::string(&key.to_json().to_string(), key.span),
+        _ => Node::string(&super::key_text(key), key.span),
     }
 }
 
@@ -259,7 +259,7 @@ fn key_text(node: &Node, indent: usize) -> String {
         Value::Scalar(text, ScalarStyle::Plain) if text.is_empty() => "\"\"".into(),
         Value::Scalar(text, ScalarStyle::Plain) if plain_allowed(text) => text.to_string(),
         Value::Scalar(text, _) => emit_scalar::string(text, resolves_as_string(text), place),
-        _ => emit_scalar::string(&node.to_json().to_string(), false, place),
+        _ => emit_scalar::string(&super::key_text(node), false, place),
     }
 }
 
