@@ -45,8 +45,11 @@ const LAST: [&str; 2] = [
 ];
 
 /// How a build is printed (`sortOptions`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum OutputOrder {
+    /// kustomize's default: `legacy` with its own kinds first and last.
+    #[default]
+    Default,
     /// The order the build made them in (`order: fifo`).
     Fifo,
     /// `order: legacy`: kinds in `first`, then the others (by group, version
@@ -57,15 +60,6 @@ pub enum OutputOrder {
         /// The kinds printed last, in this order (`orderLast`).
         last: Vec<String>,
     },
-}
-
-impl Default for OutputOrder {
-    fn default() -> OutputOrder {
-        OutputOrder::Legacy {
-            first: FIRST.map(String::from).to_vec(),
-            last: LAST.map(String::from).to_vec(),
-        }
-    }
 }
 
 impl OutputOrder {
@@ -96,20 +90,26 @@ impl OutputOrder {
 
 /// `resources` in the output order `order`.
 pub fn in_output_order<'r>(resources: &'r [Resource], order: &OutputOrder) -> Vec<&'r Resource> {
-    let OutputOrder::Legacy { first, last } = order else {
-        return resources.iter().collect();
+    let (first, last) = match order {
+        OutputOrder::Fifo => return resources.iter().collect(),
+        OutputOrder::Default => (FIRST.to_vec(), LAST.to_vec()),
+        OutputOrder::Legacy { first, last } => (texts(first), texts(last)),
     };
     let mut keyed: Vec<(ResId, &Resource)> = resources.iter().map(|r| (r.id(), r)).collect();
-    keyed.sort_by(|(a, _), (b, _)| compare(a, b, first, last));
+    keyed.sort_by(|(a, _), (b, _)| compare(a, b, &first, &last));
     keyed.into_iter().map(|(_, r)| r).collect()
 }
 
-fn rank(kind: &str, first: &[String], last: &[String]) -> i32 {
-    if let Some(i) = first.iter().position(|k| k == kind) {
+fn texts(kinds: &[String]) -> Vec<&str> {
+    kinds.iter().map(String::as_str).collect()
+}
+
+fn rank(kind: &str, first: &[&str], last: &[&str]) -> i32 {
+    if let Some(i) = first.iter().position(|k| *k == kind) {
         return i as i32 - first.len() as i32;
     }
     last.iter()
-        .position(|k| k == kind)
+        .position(|k| *k == kind)
         .map_or(0, |i| i as i32 + 1)
 }
 
@@ -130,7 +130,7 @@ fn gvk_text(id: &ResId) -> String {
     )
 }
 
-fn compare(a: &ResId, b: &ResId, first: &[String], last: &[String]) -> Ordering {
+fn compare(a: &ResId, b: &ResId, first: &[&str], last: &[&str]) -> Ordering {
     let same_gvk = a.group == b.group && a.version == b.version && a.kind == b.kind;
     if !same_gvk {
         let by_rank = rank(&a.kind, first, last).cmp(&rank(&b.kind, first, last));
@@ -188,10 +188,7 @@ mod tests {
             id("helm.toolkit.fluxcd.io/v2", "HelmRelease", "a", "y"),
             id("v1", "Namespace", "", "a"),
         ];
-        let OutputOrder::Legacy { first, last } = OutputOrder::default() else {
-            panic!("the default order is legacy");
-        };
-        ids.sort_by(|a, b| compare(a, b, &first, &last));
+        ids.sort_by(|a, b| compare(a, b, &FIRST, &LAST));
         let order: Vec<String> = ids
             .iter()
             .map(|i| format!("{} {}/{}", i.kind, i.namespace, i.name))
