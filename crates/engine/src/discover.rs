@@ -69,7 +69,7 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
             move |entry| {
                 let inside = !entry.path_is_symlink() || stays_inside(entry.path(), &root);
                 if !inside {
-                    list_link_out(entry, &root, &found);
+                    list(entry, &root, &found, true);
                 }
                 entry.file_name() != ".git" && inside
             }
@@ -84,19 +84,8 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
                 return WalkState::Continue;
             };
             // Files, and FIFOs, sockets and devices (which the loader reports).
-            let not_a_folder = entry.file_type().is_some_and(|t| !t.is_dir());
-            let name = entry.file_name().to_string_lossy();
-            if not_a_folder
-                && (is_manifest_name(&name) || is_env_name(&name))
-                && let Some(rel_path) = relative_path(entry.path(), root)
-                && let Ok(mut found) = found.lock()
-            {
-                found.push(Discovered {
-                    rel_path,
-                    abs_path: entry.path().to_path_buf(),
-                    size: entry.metadata().map_or(0, |m| m.len()),
-                    outside: false,
-                });
+            if entry.file_type().is_some_and(|t| !t.is_dir()) {
+                list(&entry, root, found, false);
             }
             WalkState::Continue
         })
@@ -118,19 +107,24 @@ pub fn discover(root: &Path, threads: usize) -> std::io::Result<Discovery> {
     })
 }
 
-/// Lists `entry`, a symbolic link out of the repository, when it has a
-/// manifest's name: it is reported, never read.
-fn list_link_out(entry: &ignore::DirEntry, root: &Path, found: &Mutex<Vec<Discovered>>) {
+/// Lists `entry` when it has a manifest's or an env file's name; `outside`:
+/// it is a symbolic link out of the root, reported and never read.
+fn list(entry: &ignore::DirEntry, root: &Path, found: &Mutex<Vec<Discovered>>, outside: bool) {
     let name = entry.file_name().to_string_lossy();
     if (is_manifest_name(&name) || is_env_name(&name))
         && let Some(rel_path) = relative_path(entry.path(), root)
         && let Ok(mut found) = found.lock()
     {
+        let size = if outside {
+            0
+        } else {
+            entry.metadata().map_or(0, |m| m.len())
+        };
         found.push(Discovered {
             rel_path,
             abs_path: entry.path().to_path_buf(),
-            size: 0,
-            outside: true,
+            size,
+            outside,
         });
     }
 }
