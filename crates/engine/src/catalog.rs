@@ -64,7 +64,7 @@ pub fn catalog(options: &LintOptions) -> Result<Catalog, RunError> {
     let load_options = LoadOptions::default();
     let (policies, policy_findings) =
         policy::load_user_policies(&rule_files, &mut loaded, &load_options);
-    let (_, levels) = pipeline::rule_levels(&config, &options.rules, &policies)?;
+    let (_, levels) = pipeline::rule_levels(&config, &options.rules, &policies, &[])?;
     let level = |id: &str, default: Severity| match levels.of(id) {
         None => Some(default),
         Some(level) => level,

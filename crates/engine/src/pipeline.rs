@@ -203,7 +203,8 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
         policy::load_user_policies(&rule_files, &mut loaded, &load_options);
     // Rule files discovery skipped are read now; what reading them found.
     findings.extend(loaded.findings[read_before..].iter().cloned());
-    let (rule_ids, levels) = rule_levels(&config, &options.rules, &policies)?;
+    let admission_rules = rules::admission::policy_rules(&fleet);
+    let (rule_ids, levels) = rule_levels(&config, &options.rules, &policies, &admission_rules)?;
     findings.extend(policy_findings);
     let context = rules::RuleContext {
         fleet: &fleet,
@@ -234,6 +235,11 @@ fn check(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
     for policy in &policies {
         if !user_rules.iter().any(|r| policy.rule == *r.id) {
             user_rules.push(policy.info());
+        }
+    }
+    for rule in admission_rules {
+        if !user_rules.iter().any(|r| r.id == rule.id) {
+            user_rules.push(rule);
         }
     }
     Ok(LintRun {
@@ -289,16 +295,21 @@ pub(crate) fn rule_levels<'a>(
     config: &'a config::Config,
     selection: &'a crate::rule_selection::RuleSelection,
     policies: &'a [policy::Policy],
+    admission: &'a [rules::UserRuleInfo],
 ) -> Result<(Vec<&'a str>, Levels<'a>), RunError> {
-    let rules = selectable_rules(policies);
+    let rules = selectable_rules(policies, admission);
     let rule_ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
     check_rule_names(config, &rule_ids)?;
     let levels = Levels::new(&config.severity, selection, rules).map_err(RunError::Selection)?;
     Ok((rule_ids, levels))
 }
 
-/// Every rule a run knows, as `--select` and `--ignore` name them.
-fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRule<'_>> {
+/// Every rule a run knows, as `--select` and `--ignore` name them: built in,
+/// the user's, and one per admission policy of the fleet.
+fn selectable_rules<'a>(
+    policies: &'a [policy::Policy],
+    admission: &'a [rules::UserRuleInfo],
+) -> Vec<SelectableRule<'a>> {
     let builtin = rules::BUILTIN_RULES.iter().map(|r| SelectableRule {
         id: r.id.as_str(),
         tags: r.tags,
@@ -307,7 +318,11 @@ fn selectable_rules(policies: &[policy::Policy]) -> Vec<SelectableRule<'_>> {
         id: p.rule.as_str(),
         tags: &[],
     });
-    builtin.chain(users).collect()
+    let admission = admission.iter().map(|r| SelectableRule {
+        id: &r.id,
+        tags: &[],
+    });
+    builtin.chain(users).chain(admission).collect()
 }
 
 /// Every rule the config names must exist (built in, or one of the user's).

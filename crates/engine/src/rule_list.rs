@@ -181,9 +181,10 @@ macro_rules! builtin_rules {
             }
             PolicyNotEvaluated = "policy-not-evaluated" {
                 severity: Warning,
+                also: "info for an admission policy's CEL expression",
                 tags: [],
                 by: [Policy],
-                summary: "A part of a declarative rule or Kyverno policy that fleet-lint does not evaluate",
+                summary: "A part of a declarative rule, Kyverno policy or admission policy that fleet-lint does not evaluate",
             }
             ExternalSource = "external-source" {
                 severity: Info,

@@ -1,12 +1,14 @@
 //! The rules: the registry ([`BUILTIN_RULES`], from the declarations in
 //! `rule_list.rs`), one file per check over the fleet model, the declarative
-//! rules and Kyverno policies (`policy`) and the `schema` rule; and
+//! rules and Kyverno policies (`policy`), the fleet's own admission policies
+//! (`admission`) and the `schema` rule; and
 //! `run_rules`, which runs them all.
 //!
 //! A rule reads the fleet model (or the source files) and returns findings;
 //! the same source location found on several clusters or builds becomes one
 //! finding, with the places it lands as related locations.
 
+pub(crate) mod admission;
 mod cluster_lockdown;
 mod dangling_reference;
 mod plaintext_secret;
@@ -72,6 +74,7 @@ pub(crate) fn run_rules(
             let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
             findings.extend(policy::run(policy::builtin_policies(), ctx));
             findings.extend(policy::run(policies, ctx));
+            findings.extend(admission::check(ctx));
             findings
         },
         || {
