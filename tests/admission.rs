@@ -222,3 +222,86 @@ fn the_d2_fleet_source_policy_from_its_resource_set_judges_every_tenant_source()
          toolkit.fluxcd.io/role=tenant, so the binding does not select them"
     );
 }
+
+#[test]
+fn no_text_an_expression_makes_from_a_secret_is_shown() {
+    let dir = scratch_copy("admission-policies");
+    common::write_file(
+        dir.path(),
+        "tenants/team-a/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: team-a\nstringData:\n  token: hunter2-very-secret\n",
+    );
+    common::edit(
+        &dir.path().join("tenants/team-a/kustomization.yaml"),
+        "  - bucket.yaml\n",
+        "  - bucket.yaml\n  - secret.yaml\n",
+    );
+    common::write_file(
+        dir.path(),
+        "infrastructure/secrets-policy.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: secrets.policy.fleet.example\nspec:\n  matchConstraints:\n    resourceRules:\n      - apiGroups: [\"\"]\n        apiVersions: [\"v1\"]\n        operations: [\"CREATE\"]\n        resources: [\"secrets\"]\n  validations:\n    - expression: object.stringData.token.size() < 8\n      messageExpression: '\"token \" + object.stringData.token + \" is too long\"'\n    - expression: object.stringData.token + 1 == 2\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: tenant-secrets\nspec:\n  policyName: secrets.policy.fleet.example\n  validationActions: [\"Deny\"]\n",
+    );
+    common::edit(
+        &dir.path().join("infrastructure/kustomization.yaml"),
+        "  - policies.yaml\n",
+        "  - policies.yaml\n  - secrets-policy.yaml\n",
+    );
+    let (_, report) = lint_json(dir.path(), &[]);
+    let denials = rule_rows(&report, "secrets.policy.fleet.example");
+    assert_eq!(
+        denials,
+        [row(
+            "tenants/team-a/secret.yaml",
+            7,
+            "error",
+            "ValidatingAdmissionPolicy secrets.policy.fleet.example (binding tenant-secrets) denies Secret team-a/token: failed expression: object.stringData.token.size() < 8",
+        )],
+        "the messageExpression would print the token: the default message is used"
+    );
+    common::edit(
+        &dir.path().join("infrastructure/secrets-policy.yaml"),
+        "size() < 8",
+        "size() < 80",
+    );
+    let (_, report) = lint_json(dir.path(), &[]);
+    let failed = rule_rows(&report, "secrets.policy.fleet.example");
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].3.ends_with("failurePolicy is Fail: an expression fails on it (the error is not shown: it may quote a Secret's values)"),
+        "{}",
+        failed[0].3
+    );
+    let text = report.to_string();
+    assert!(
+        !text.contains("hunter2"),
+        "the Secret's value is in the report"
+    );
+}
+
+#[test]
+fn sarif_describes_each_policy_as_a_rule() {
+    let output = common::fleet_lint()
+        .arg(fixture("admission-policies"))
+        .args(["--format", "sarif"])
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+    let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .filter(|id| id.ends_with(".policy.fleet.example"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "bucket.policy.fleet.example",
+            "configmap.policy.fleet.example",
+            "kubeconfig.policy.fleet.example",
+            "pods.policy.fleet.example",
+            "registry.policy.fleet.example",
+            "source.policy.fleet.example",
+        ]
+    );
+}

@@ -63,7 +63,7 @@ use fleet_lint_source::testing;
 
 pub use fleet_lint_kustomize as kustomize;
 pub use fleet_lint_source::{base64, relpath, source, suggest, yaml};
-pub use pipeline::{lint, model};
+pub use pipeline::{check_model, lint, model};
 
 use std::path::PathBuf;
 

@@ -39,6 +39,12 @@ pub fn model(options: &LintOptions) -> Result<Model, RunError> {
     on_pool(options, |threads| model_on(options, threads))
 }
 
+/// The rules and the user's decisions over a model [`model`] made: the
+/// second half of [`lint`] (the benchmarks time it on its own).
+pub fn check_model(model: Model, options: &LintOptions) -> Result<LintRun, RunError> {
+    on_pool(options, |_| check(model, options))
+}
+
 /// Runs `stages` on a pool of `options.jobs` worker threads (0: one per core).
 fn on_pool<T: Send>(
     options: &LintOptions,

@@ -687,7 +687,7 @@ impl<'c> OnCluster<'c> {
             match outcome {
                 Outcome::Value(Value::Bool(true)) => {}
                 Outcome::Value(Value::Bool(false)) => {
-                    let message = self.message(scope, subject, validation, param);
+                    let message = self.message(scope, subject, policy, validation);
                     return Some(self.denial(subject, policy, binding, validation, message, param));
                 }
                 Outcome::Value(_) => {
@@ -720,15 +720,13 @@ impl<'c> OnCluster<'c> {
         &self,
         scope: &Context,
         subject: &Subject,
+        policy: &Policy,
         validation: &Validation,
-        param: Option<&Placed>,
     ) -> String {
-        let reads_secret = subject.placed.resource.kind() == "Secret"
-            || param.is_some_and(|p| p.resource.kind() == "Secret");
         let from_expression = validation
             .message_expr
             .as_ref()
-            .filter(|_| !reads_secret)
+            .filter(|_| !reads_secret(subject, policy))
             .and_then(|m| match expr::evaluate(m, scope) {
                 Outcome::Value(Value::String(text)) if !text.trim().is_empty() => {
                     Some(text.trim().to_string())
@@ -798,6 +796,12 @@ impl<'c> OnCluster<'c> {
             return None;
         }
         let span = subject.placed.resource.node.headline();
+        // An evaluation error may quote the values it met.
+        let why = if reads_secret(subject, policy) {
+            "an expression fails on it (the error is not shown: it may quote a Secret's values)"
+        } else {
+            &why
+        };
         let message =
             format!("the policy cannot be evaluated on it, and its failurePolicy is Fail: {why}");
         let finding = self
@@ -861,6 +865,14 @@ fn unsupported(policy: &Policy, why: &str) -> String {
         "ValidatingAdmissionPolicy {}: {why}; the expression is not evaluated",
         policy.name
     )
+}
+
+/// Whether the policy's expressions may read a Secret's values on `subject`
+/// (it is one, or the policy's parameters are Secrets): then no text an
+/// expression makes (a `messageExpression`, an error) is shown.
+fn reads_secret(subject: &Subject, policy: &Policy) -> bool {
+    subject.placed.resource.kind() == "Secret"
+        || policy.param_kind.is_some_and(|(_, kind)| kind == "Secret")
 }
 
 /// The namespace an object is created in (`default` when it names none).
