@@ -107,7 +107,7 @@ fn findings_become_sarif_annotations_a_summary_and_an_exit_code() {
     assert_eq!(location["region"]["startLine"], 7);
     assert_eq!(result["properties"]["tenant"], "team-b");
     let summary = runner.read("summary.md");
-    assert!(summary.contains("6 errors, 0 warnings, 0 infos in 39 files, 2 clusters, 2 tenants."));
+    assert!(summary.contains("6 errors, 0 warnings, 2 infos in 39 files, 2 clusters, 2 tenants."));
     assert!(summary.contains("| `tenant-alert-coverage` | team-b | 2 | 0 | 0 |"));
     assert!(summary.contains("`fleet/tenants/team-b/base/redis.yaml:7`"));
 }
@@ -144,7 +144,8 @@ fn args_reach_fleet_lint_and_decide_the_exit_code() {
         runner.sarif()["runs"][0]["results"]
             .as_array()
             .map(Vec::len),
-        Some(6)
+        Some(8),
+        "6 errors and the 2 cluster-lockdown infos"
     );
 }
 

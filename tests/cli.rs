@@ -24,7 +24,7 @@ fn human_output_shows_the_snippet_and_a_summary() {
     assert!(text.contains("first defined here"), "{text}");
     let last = text.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants ("),
+        last.starts_with("6 errors, 0 warnings, 2 infos in 39 files, 2 clusters, 2 tenants ("),
         "{last}"
     );
 }

@@ -180,7 +180,8 @@ fn the_config_sets_severities_excludes_and_allows_secrets() {
     let (code, report) = lint_json(root, &[]);
     assert_eq!(places(&report), example_without(&[0, 1, 2]));
     let severities = severities(&report);
-    assert_eq!(severities, ["warning", "warning", "error"]);
+    // The two infos: cluster-lockdown on each cluster (Flux installed elsewhere).
+    assert_eq!(severities, ["info", "info", "warning", "warning", "error"]);
     assert_eq!(code, 1);
     // An allow entry for another key does not hide the address.
     std::fs::write(
@@ -332,7 +333,8 @@ fn a_baseline_hides_known_findings_across_line_shifts_and_shows_new_ones() {
 
     let (code, report) = lint_json(root, &["--baseline", baseline_path]);
     assert_eq!((code, rows(&report).len()), (0, 0));
-    assert_eq!(report["summary"]["baselined"], 6);
+    // The example fleet's 6 errors and its 2 cluster-lockdown infos.
+    assert_eq!(report["summary"]["baselined"], 8);
 
     // Unrelated edits shift every line of two files: still nothing new.
     for file in [
@@ -438,7 +440,8 @@ fn a_baseline_tracks_objects_not_lines_and_counts_what_no_longer_matches() {
             .all(|(.., message)| message.contains("team-b/cache")),
         "{report:#}"
     );
-    assert_eq!(report["summary"]["baselined"], 6);
+    // The example fleet's 6 errors and its 2 cluster-lockdown infos.
+    assert_eq!(report["summary"]["baselined"], 8);
     assert_eq!(report["summary"]["baseline_stale"], 0);
 
     // A fixed finding's entry matches nothing: said, and dropped on rewrite.
@@ -461,7 +464,7 @@ fn a_baseline_tracks_objects_not_lines_and_counts_what_no_longer_matches() {
     assert_eq!(
         String::from_utf8_lossy(&rewrite.stderr).trim(),
         format!(
-            "fleet-lint: wrote 5 findings to the baseline {} (1 entries of the old baseline match nothing now and are dropped)",
+            "fleet-lint: wrote 7 findings to the baseline {} (1 entries of the old baseline match nothing now and are dropped)",
             baseline.display()
         )
     );

@@ -96,10 +96,29 @@ fn flux_installed_by_other_means_is_unknown_and_not_locked_down() {
             .lockdown
             .blocks_cross_namespace_refs("notification-controller")
     );
-    assert!(
-        run.findings
-            .iter()
-            .all(|f| f.rule.as_str() != "cluster-lockdown")
+    let lockdown: Vec<(String, u32, String, String)> = run
+        .findings
+        .iter()
+        .filter(|f| f.rule.as_str() == "cluster-lockdown")
+        .map(|f| {
+            let place = fleet_lint_engine::diag::Place::of(f.span, &run.loaded.store);
+            (
+                place.path.to_string(),
+                place.line,
+                f.severity.as_str().to_string(),
+                f.message().into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lockdown,
+        [(
+            "clusters/dev/flux-system/gotk-sync.yaml".to_string(),
+            13,
+            "info".to_string(),
+            "cluster dev has tenants, but the repository neither installs nor patches its Flux controllers (no controller Deployments, no patches on them, no FluxInstance): its multi-tenancy lockdown is not evaluated, and the other rules take it as not locked down".to_string()
+        )],
+        "one info, at the cluster's root Kustomization"
     );
 }
 

@@ -78,30 +78,32 @@ fn concise_prints_a_line_per_finding_with_its_tenant() {
     assert_eq!(
         text.lines().collect::<Vec<_>>(),
         [
+            "clusters/production/flux-system/gotk-sync.yaml:16:1: info[cluster-lockdown] cluster production has tenants, but the repository neither installs nor patches its Flux controllers (no controller Deployments, no patches on them, no FluxInstance): its multi-tenancy lockdown is not evaluated, and the other rules take it as not locked down",
+            "clusters/staging/flux-system/gotk-sync.yaml:16:1: info[cluster-lockdown] cluster staging has tenants, but the repository neither installs nor patches its Flux controllers (no controller Deployments, no patches on them, no FluxInstance): its multi-tenancy lockdown is not evaluated, and the other rules take it as not locked down",
             "infrastructure/notifications/providers.yaml:28:12: error[plaintext-secret] Provider rocketchat-legacy has a Rocket.Chat webhook token in spec.address; keep the address in a Secret named by spec.secretRef",
             "infrastructure/rbac/platform-admins.yaml:2:1: error[tenant-cluster-rbac] ClusterRoleBinding platform-admins belongs to tenant team-b: it grants cluster-wide permissions, which a tenant must never hold [team-b]",
             "tenants/team-a/staging/podinfo-values.yaml:9:5: error[yaml-syntax] duplicate mapping key `replicaCount` [team-a]",
             "tenants/team-b/base/podinfo.yaml:11:1: error[tenant-alert-coverage] HelmRelease team-b/podinfo of tenant team-b is watched by no Alert [team-b]",
             "tenants/team-b/base/redis.yaml:3:1: error[tenant-alert-coverage] HelmRelease team-b/redis of tenant team-b is watched by no Alert [team-b]",
             "tenants/team-b/base/redis.yaml:7:1: error[tenant-service-account] HelmRelease team-b/redis of tenant team-b sets no spec.serviceAccountName: Flux reconciles it as its own cluster-admin identity [team-b]",
-            "6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants",
+            "6 errors, 0 warnings, 2 infos in 39 files, 2 clusters, 2 tenants",
         ]
     );
     let quiet = stdout_of("example-fleet", &["--format", "concise", "--quiet"]);
-    assert_eq!(quiet.lines().count(), 6, "--quiet drops the summary line");
+    assert_eq!(quiet.lines().count(), 8, "--quiet drops the summary line");
 }
 
 #[test]
 fn junit_has_a_suite_per_rule_and_a_failed_case_per_finding() {
     let xml = stdout_of("example-fleet", &["--format", "junit"]);
     assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#));
-    assert!(xml.contains(r#"<testsuites name="fleet-lint" tests="6" failures="6">"#));
+    assert!(xml.contains(r#"<testsuites name="fleet-lint" tests="8" failures="8">"#));
     assert!(xml.contains(r#"<testsuite name="tenant-alert-coverage" tests="2" failures="2">"#));
     assert!(xml.contains(
         r#"<testcase classname="tenant-service-account" name="tenants/team-b/base/redis.yaml:7:1" file="tenants/team-b/base/redis.yaml" line="7">"#
     ));
-    assert_eq!(xml.matches("<failure ").count(), 6);
-    assert_eq!(xml.matches("<testsuite ").count(), 5);
+    assert_eq!(xml.matches("<failure ").count(), 8);
+    assert_eq!(xml.matches("<testsuite ").count(), 6);
     // Help text with an apostrophe is escaped, not cut short.
     assert!(xml.contains("the tenant&apos;s on-call"));
     insta::assert_snapshot!(xml);
@@ -126,7 +128,8 @@ fn junit_of_a_clean_fleet_is_one_passing_case() {
 #[test]
 fn markdown_summary_tables_findings_per_rule_and_tenant() {
     let markdown = stdout_of("example-fleet", &["--format", "markdown"]);
-    assert!(markdown.contains("6 errors, 0 warnings, 0 infos in 39 files, 2 clusters, 2 tenants."));
+    assert!(markdown.contains("6 errors, 0 warnings, 2 infos in 39 files, 2 clusters, 2 tenants."));
+    assert!(markdown.contains("| `cluster-lockdown` | (platform) | 0 | 0 | 2 |"));
     assert!(markdown.contains("| `tenant-alert-coverage` | team-b | 2 | 0 | 0 |"));
     assert!(markdown.contains("| `plaintext-secret` | (platform) | 1 | 0 | 0 |"));
     assert!(
@@ -140,19 +143,26 @@ fn markdown_summary_tables_findings_per_rule_and_tenant() {
 fn statistics_count_findings_per_rule() {
     let text = stdout_of("example-fleet", &["--statistics"]);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "2  error    tenant-alert-coverage");
-    assert_eq!(lines[4], "1  error    yaml-syntax");
-    assert!(lines[5].starts_with("6 errors, 0 warnings in 39 files, 2 clusters, 2 tenants ("));
-    assert_eq!(lines.len(), 6, "no findings listed: {text}");
+    assert_eq!(lines[0], "2  info     cluster-lockdown");
+    assert_eq!(lines[1], "2  error    tenant-alert-coverage");
+    assert_eq!(lines[5], "1  error    yaml-syntax");
+    assert!(
+        lines[6].starts_with("6 errors, 0 warnings, 2 infos in 39 files, 2 clusters, 2 tenants (")
+    );
+    assert_eq!(lines.len(), 7, "no findings listed: {text}");
 
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of("example-fleet", &["--statistics", "-f", "json"]))
             .expect("JSON");
     assert_eq!(
         json[0],
+        serde_json::json!({"rule": "cluster-lockdown", "severity": "info", "count": 2})
+    );
+    assert_eq!(
+        json[1],
         serde_json::json!({"rule": "tenant-alert-coverage", "severity": "error", "count": 2})
     );
-    assert_eq!(json.as_array().map(Vec::len), Some(5));
+    assert_eq!(json.as_array().map(Vec::len), Some(6));
 
     fleet_lint()
         .arg(fixture("example-fleet"))

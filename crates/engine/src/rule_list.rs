@@ -131,6 +131,7 @@ macro_rules! builtin_rules {
             }
             ClusterLockdown = "cluster-lockdown" {
                 severity: Error,
+                also: "info for a cluster whose Flux the repository does not install",
                 tags: [Security, Tenant],
                 by: [Check(super::cluster_lockdown::check)],
                 summary: "A cluster with tenants whose Flux runs without the multi-tenancy lockdown flags",

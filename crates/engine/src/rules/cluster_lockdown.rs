@@ -4,7 +4,7 @@
 //! helm-controller, `--no-remote-bases` on kustomize-controller, the
 //! platform's `flux-system` Kustomization keeping its own identity; or a Flux
 //! Operator instance with `spec.cluster.multitenant: true`. A cluster whose
-//! Flux the repository neither installs nor patches is information.
+//! Flux the repository neither installs nor patches is an info: not evaluated.
 
 use super::RuleContext;
 use crate::diag::{Finding, Severity};
@@ -107,8 +107,27 @@ fn finding_for(cluster: &Cluster) -> Option<Finding> {
                 .with_help(format!("add the lockdown to this kustomization:\n{LOCKDOWN_PATCH}"))
             })
         }
-        // Installed by other means: not evaluated. Saying so at every such
-        // cluster (an info) is still to come; see the rule's doc.
-        Lockdown::Unknown => None,
+        Lockdown::Unknown => not_evaluated(cluster),
     }
+}
+
+/// A cluster whose Flux is installed by other means: its lockdown is not in
+/// the repository, so the rule says it is not evaluated, at the cluster's
+/// root Kustomization (the entry point's `gotk-sync.yaml` or equivalent).
+fn not_evaluated(cluster: &Cluster) -> Option<Finding> {
+    let root = cluster.syncs.first()?.definition(cluster)?;
+    Some(
+        Finding::new(
+            ID,
+            Severity::Info,
+            root.node.headline(),
+            format!(
+                "cluster {} has tenants, but the repository neither installs nor patches its Flux controllers (no controller Deployments, no patches on them, no FluxInstance): its multi-tenancy lockdown is not evaluated, and the other rules take it as not locked down",
+                cluster.name
+            ),
+        )
+        .with_help(
+            "if this repository bootstraps the cluster, commit the controllers (`flux bootstrap` writes gotk-components.yaml) and patch them; `fleet-lint explain cluster-lockdown` shows the patches",
+        ),
+    )
 }
