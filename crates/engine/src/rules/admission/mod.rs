@@ -120,15 +120,15 @@ struct Policy<'c> {
     reads: Vec<&'static str>,
 }
 
-/// The variables the API server gives an admission expression (`variables`
-/// is the policy's own, `authorizer` is not available offline).
-const VARIABLES: [&str; 6] = [
+/// The variables the API server gives an admission expression that a scope
+/// holds only when the policy reads them (`variables`, the policy's own, is
+/// always there; `authorizer` is not available offline).
+const VARIABLES: [&str; 5] = [
     "object",
     "oldObject",
     "request",
     "namespaceObject",
     "params",
-    "variables",
 ];
 
 impl Policy<'_> {
