@@ -136,7 +136,7 @@ pub(super) fn object_paths<'s>(
     let mut paths = Vec::new();
     for source in sources {
         let found = dotted_paths(source, "object");
-        if found.len() != uses_of(source, "object") {
+        if found.len() != uses_of(source, "object").len() {
             return None;
         }
         paths.extend(
@@ -236,64 +236,36 @@ pub(super) fn string(text: &str) -> Value {
 /// Text inside string literals is skipped.
 pub(super) fn dotted_paths<'s>(source: &'s str, root: &str) -> Vec<Vec<&'s str>> {
     let bytes = source.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut paths = Vec::new();
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == b'\\' {
-                i += 1;
-            } else if b == q {
-                quote = None;
+    for at in uses_of(source, root) {
+        let mut keys = Vec::new();
+        let mut j = at + root.len();
+        while bytes.get(j) == Some(&b'.') {
+            let start = j + 1;
+            let end = start + bytes[start..].iter().take_while(|&&b| is_ident(b)).count();
+            if end == start {
+                break;
             }
-            i += 1;
-            continue;
+            keys.push(&source[start..end]);
+            j = end;
         }
-        if b == b'"' || b == b'\'' {
-            quote = Some(b);
-            i += 1;
-            continue;
+        // A method call ends the path: `object.spec.url.startsWith(...)`.
+        if bytes.get(j) == Some(&b'(') {
+            keys.pop();
         }
-        let starts_word = i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.');
-        if starts_word && source[i..].starts_with(root) && bytes.get(i + root.len()) == Some(&b'.')
-        {
-            let mut keys = Vec::new();
-            let mut j = i + root.len();
-            while bytes.get(j) == Some(&b'.') {
-                let start = j + 1;
-                let mut end = start;
-                while end < bytes.len() && ident(bytes[end]) {
-                    end += 1;
-                }
-                if end == start {
-                    break;
-                }
-                keys.push(&source[start..end]);
-                j = end;
-            }
-            // A method call ends the path: `object.spec.url.startsWith(...)`.
-            if bytes.get(j) == Some(&b'(') {
-                keys.pop();
-            }
-            if !keys.is_empty() {
-                paths.push(keys);
-            }
-            i = j;
-            continue;
+        if !keys.is_empty() {
+            paths.push(keys);
         }
-        i += 1;
     }
     paths
 }
 
-/// How many times `root` stands as an identifier of its own in `source`
-/// (outside string literals, not as a field `x.object` or part of a name).
-fn uses_of(source: &str, root: &str) -> usize {
+/// Where `root` stands as an identifier of its own in `source` (outside
+/// string literals, not as a field `x.object` or part of a name): the byte
+/// offsets of its uses.
+fn uses_of(source: &str, root: &str) -> Vec<usize> {
     let bytes = source.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut count = 0;
+    let mut uses = Vec::new();
     let mut quote: Option<u8> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -304,10 +276,10 @@ fn uses_of(source: &str, root: &str) -> usize {
             Some(_) => {}
             None if b == b'"' || b == b'\'' => quote = Some(b),
             None => {
-                let starts_word = i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.');
-                let ends_word = bytes.get(i + root.len()).is_none_or(|&n| !ident(n));
-                if starts_word && source[i..].starts_with(root) && ends_word {
-                    count += 1;
+                let starts_word = i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b'.');
+                let ends_word = bytes.get(i + root.len()).is_none_or(|&n| !is_ident(n));
+                if starts_word && bytes[i..].starts_with(root.as_bytes()) && ends_word {
+                    uses.push(i);
                     i += root.len();
                     continue;
                 }
@@ -315,7 +287,11 @@ fn uses_of(source: &str, root: &str) -> usize {
         }
         i += 1;
     }
-    count
+    uses
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 fn first_line(text: &str) -> String {
@@ -335,6 +311,11 @@ mod tests {
         assert_eq!(paths, vec![vec!["spec", "url"], vec!["spec", "kubeConfig"]]);
         assert!(dotted_paths("oldobject.spec", "object").is_empty());
         assert!(dotted_paths("request.object.spec", "object").is_empty());
+        // Bytes of a character outside ASCII are never a place to cut the text at.
+        assert_eq!(
+            dotted_paths("ü == object.spec.é", "object"),
+            vec![vec!["spec"]]
+        );
     }
 
     #[test]
