@@ -16,13 +16,9 @@ cargo build --release --quiet --bin xtask --bin fleet-lint
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-measure() {
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$work/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
-}
-median() {
-  sort -n "$1" | awk -v n="$runs" 'NR == int((n + 1) / 2)'
-}
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
+
 findings() {
   ./target/release/fleet-lint "$1" --format json 2>/dev/null | grep -c '"rule":' || true
 }

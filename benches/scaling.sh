@@ -20,16 +20,8 @@ cargo build --release --quiet --bin xtask --bin fleet-lint
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# One run of "$@": "wall cpu peak_kb" (GNU time's accounting).
-measure() {
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/time"
-}
-
-# The median run of "$@" by wall time.
-median() {
-  for _ in $(seq "$runs"); do measure "$@"; done | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2)'
-}
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
 
 echo "| tenants | files | wall | CPU | wall / CPU | peak RSS | kubectl kustomize, 4 overlays |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -37,7 +29,10 @@ for tenants in "${sizes[@]}"; do
   fleet="$work/fleet-$tenants"
   ./target/release/xtask gen-fleet "$fleet" "$tenants" --environment-first >/dev/null
   files=$(find "$fleet" -type f | wc -l)
-  read -r wall cpu peak < <(median ./target/release/fleet-lint "$fleet" --format json -o /dev/null)
+  for _ in $(seq "$runs"); do
+    measure ./target/release/fleet-lint "$fleet" --format json -o /dev/null
+  done >"$work/runs-$tenants"
+  read -r wall cpu peak < <(median "$work/runs-$tenants")
   kubectl_wall="not run"
   [ "$tenants" -le "$kubectl_max" ] && kubectl_wall=$(
     start=$(date +%s.%N)
