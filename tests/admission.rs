@@ -33,14 +33,8 @@ fn a_tenant_source_outside_the_allow_list_is_denied_and_one_inside_passes() {
 
 #[test]
 fn the_finding_points_at_the_field_and_relates_the_validation_the_binding_and_the_landing() {
-    let report = report();
-    let finding = report["findings"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|f| f["rule"] == "source.policy.fleet.example")
-        })
-        .expect("a denial");
+    let denials = common::findings_of("admission-policies", "source.policy.fleet.example");
+    let finding = denials.first().expect("a denial");
     assert_eq!(finding["column"], 8, "at the value of spec.url");
     assert_eq!(finding["tenant"], "team-b");
     let related: Vec<(&str, u64, &str)> = finding["related"]
