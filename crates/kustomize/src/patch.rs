@@ -190,7 +190,7 @@ fn child<'n>(node: &'n mut Node, token: &str) -> Option<&'n mut Node> {
     match &mut node.value {
         Value::Map(entries) => entries
             .iter_mut()
-            .find(|e| e.key.as_str() == Some(token))
+            .find(|e| e.key.reads(token))
             .map(|e| &mut e.value),
         Value::Seq(items) => items.get_mut(token.parse::<usize>().ok()?),
         Value::Scalar(..) => None,

@@ -416,8 +416,10 @@ impl<'f> Resolver<'f> {
             }
         }
         let generated = generate::run(&mut self.cx, dir, k, &mut acc);
-        // Generators may have merged into objects already here: index afresh.
-        let mut ids = IdIndex::of(&acc);
+        if !generated.resources.is_empty() {
+            // Generators may have merged into objects already here: index afresh.
+            ids = IdIndex::of(&acc);
+        }
         self.accumulate(&mut acc, generated, &mut ids, Some(k.span));
         for item in list(k, "components") {
             acc = self.apply_component(dir, item, acc);

@@ -249,8 +249,14 @@ impl Fleet {
 impl Cluster {
     /// The first object of `kind` named `namespace/name` on this cluster.
     pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&Placed> {
+        self.find_index(kind, namespace, name)
+            .map(|i| &self.objects[i])
+    }
+
+    /// Where in `objects` the first object of `kind` named `namespace/name` is.
+    pub(crate) fn find_index(&self, kind: &str, namespace: &str, name: &str) -> Option<usize> {
         let key = (kind.to_string(), namespace.to_string(), name.to_string());
-        self.index.get(&key).map(|&i| &self.objects[i])
+        self.index.get(&key).copied()
     }
 
     fn push(&mut self, placed: Placed) -> usize {
@@ -1094,11 +1100,15 @@ fn unreachable_files(
     inputs: &HashSet<FileId>,
 ) -> Vec<FileId> {
     let mut reached: HashSet<FileId> = inputs.clone();
+    let mut walked: HashSet<*const Node> = HashSet::new();
     for cluster in clusters {
         for placed in &cluster.objects {
             reached.insert(placed.resource.origin.file);
             reached.extend(placed.resource.included_by.iter().map(|s| s.file));
-            collect_files(&placed.resource.node, &mut reached);
+            // An object shared by several clusters' builds is walked once.
+            if walked.insert(Arc::as_ptr(&placed.resource.node)) {
+                collect_files(&placed.resource.node, &mut reached);
+            }
         }
     }
     let files = resolver.files();
@@ -1129,11 +1139,21 @@ fn holds_an_object(documents: &[crate::yaml::Document]) -> bool {
 /// Every file a span of `node` (or of its children) is in.
 pub(crate) fn collect_files(node: &Node, into: &mut HashSet<FileId>) {
     into.insert(node.span.file);
-    match &node.value {
-        crate::yaml::Value::Map(entries) => {
-            entries.iter().for_each(|e| collect_files(&e.value, into))
+    collect_files_below(node, into);
+}
+
+/// The files of `node`'s children, each looked up in `into` only where it
+/// differs from its parent's (most of an object comes from one file).
+fn collect_files_below(node: &Node, into: &mut HashSet<FileId>) {
+    let mut visit = |child: &Node| {
+        if child.span.file != node.span.file {
+            into.insert(child.span.file);
         }
-        crate::yaml::Value::Seq(items) => items.iter().for_each(|i| collect_files(i, into)),
+        collect_files_below(child, into);
+    };
+    match &node.value {
+        crate::yaml::Value::Map(entries) => entries.iter().for_each(|e| visit(&e.value)),
+        crate::yaml::Value::Seq(items) => items.iter().for_each(visit),
         crate::yaml::Value::Scalar(..) => {}
     }
 }

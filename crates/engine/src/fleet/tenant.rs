@@ -19,6 +19,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::kustomize::Resource;
 use crate::source::SourceStore;
@@ -138,7 +140,7 @@ pub struct Tenancy {
 
 /// Where tenants are, as configured: the roots, the layer folder names, the
 /// named tenants.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Layout {
     roots: Vec<String>,
     layers: Vec<String>,
@@ -291,30 +293,38 @@ impl Tenancy {
         }
     }
 
-    /// How the name of tenant `name` was found: the strongest evidence that
-    /// gives it.
-    fn identity_of(&self, name: &str) -> Identity {
-        if self.layout.named.iter().any(|t| t.name == name) {
-            return Identity::Config;
-        }
+    /// The strongest evidence for each tenant name the namespaces and
+    /// folders give, gathered in one pass over both.
+    fn evidence(&self) -> HashMap<String, Identity> {
         let by_namespace = self
             .names
             .namespaces
             .values()
-            .filter(|(_, n)| n == name)
-            .map(|(how, _)| *how);
-        let by_folder = self
-            .names
-            .folders
-            .iter()
-            .filter(|(folder, _)| self.folder_name(folder) == name)
-            .map(|(_, (how, _))| *how);
+            .map(|(how, n)| (n.clone(), *how));
+        let by_folder =
+            (self.names.folders.iter()).map(|(folder, (how, _))| (self.folder_name(folder), *how));
+        let mut strongest: HashMap<String, Identity> = HashMap::new();
+        for (name, how) in by_namespace.chain(by_folder) {
+            strongest
+                .entry(name)
+                .and_modify(|known| *known = (*known).min(how))
+                .or_insert(how);
+        }
+        strongest
+    }
+
+    /// How the name of tenant `name` was found: the strongest evidence that
+    /// gives it (`evidence`: [`Tenancy::evidence`]).
+    fn identity_of(&self, name: &str, evidence: &HashMap<String, Identity>) -> Identity {
+        if self.layout.named.iter().any(|t| t.name == name) {
+            return Identity::Config;
+        }
         let fallback = if self.names.seen_folders.contains(name) {
             Identity::Folder
         } else {
             Identity::Namespace
         };
-        by_namespace.chain(by_folder).min().unwrap_or(fallback)
+        evidence.get(name).copied().unwrap_or(fallback)
     }
 }
 
@@ -392,30 +402,57 @@ pub(super) fn assign_owners(
     config: &Config,
 ) -> Tenancy {
     let mut tenancy = Tenancy::new(config, clusters);
-    learn_from(&mut tenancy, clusters, store);
-    for index in 0..clusters.len() {
+    let layout = tenancy.layout.clone();
+    let clues: Vec<Vec<Clues>> = clusters
+        .par_iter()
+        .map(|c| {
+            c.objects
+                .par_iter()
+                .map(|p| clues(p, store, &layout))
+                .collect()
+        })
+        .collect();
+    learn_from(&mut tenancy.names, clusters, &clues);
+    let mut owners: Vec<ClusterOwners> = Vec::with_capacity(clusters.len());
+    for (index, cluster) in clusters.iter().enumerate() {
         let hub_owner = |id: &str| -> Option<Owner> {
-            let remote = clusters[index].remote.as_ref()?;
-            let hub = clusters.iter().find(|c| c.name == remote.hub)?;
+            let remote = cluster.remote.as_ref()?;
+            let hub = clusters.iter().position(|c| c.name == remote.hub)?;
             let (ns, name) = id.split_once('/')?;
-            Some(hub.find("Kustomization", ns, name)?.owner.clone())
+            let object = clusters[hub].find_index("Kustomization", ns, name)?;
+            // A hub built after its remote cluster has no owners yet.
+            let owner = owners.get(hub).map(|o| o.objects[object].clone());
+            Some(owner.unwrap_or(Owner::Platform))
         };
-        let root_owners: Vec<Option<Owner>> = clusters[index]
+        let root_owners: Vec<Option<Owner>> = cluster
             .syncs
             .iter()
             .map(|s| s.on_hub.as_ref().and_then(|_| hub_owner(&s.id)))
             .collect();
-        assign_cluster(&mut clusters[index], root_owners, store, &tenancy);
+        let of_cluster = cluster_owners(cluster, &clues[index], root_owners, &tenancy);
+        owners.push(of_cluster);
+    }
+    drop(clues);
+    for (cluster, owners) in clusters.iter_mut().zip(owners) {
+        for (sync, owner) in cluster.syncs.iter_mut().zip(owners.syncs) {
+            sync.owner = owner;
+        }
+        for (placed, owner) in cluster.objects.iter_mut().zip(owners.objects) {
+            placed.owner = owner;
+        }
     }
     tenancy.tenants = tenants_of(clusters, &tenancy);
     tenancy
 }
 
-/// The first pass: what every object says of the tenants' names.
-fn learn_from(tenancy: &mut Tenancy, clusters: &[Cluster], store: &SourceStore) {
-    let Tenancy { layout, names, .. } = tenancy;
-    for placed in clusters.iter().flat_map(|c| &c.objects) {
-        let clue = clues(placed, store, layout);
+/// The first pass: what every object says of the tenants' names (`clues`
+/// holds, per cluster, each object's clues).
+fn learn_from(names: &mut Names, clusters: &[Cluster], clues: &[Vec<Clues>]) {
+    let objects = clusters
+        .iter()
+        .zip(clues)
+        .flat_map(|(c, clues)| c.objects.iter().zip(clues));
+    for (placed, clue) in objects {
         let resource = &placed.resource;
         let is_namespace = resource.kind() == "Namespace";
         let namespace = if is_namespace {
@@ -459,45 +496,42 @@ fn learn_from(tenancy: &mut Tenancy, clusters: &[Cluster], store: &SourceStore) 
     }
 }
 
+/// The owners of one cluster's syncs and objects, by index.
+struct ClusterOwners {
+    syncs: Vec<Owner>,
+    objects: Vec<Owner>,
+}
+
 /// The second pass, on one cluster: syncs in order (a parent before its
 /// children), each sync's objects after its owner is known.
-fn assign_cluster(
-    cluster: &mut Cluster,
+fn cluster_owners(
+    cluster: &Cluster,
+    clues: &[Clues],
     root_owners: Vec<Option<Owner>>,
-    store: &SourceStore,
     tenancy: &Tenancy,
-) {
+) -> ClusterOwners {
     let mut by_sync: Vec<Vec<usize>> = vec![Vec::new(); cluster.syncs.len()];
     for (index, placed) in cluster.objects.iter().enumerate() {
         by_sync[placed.sync].push(index);
     }
+    let mut objects = vec![Owner::Platform; cluster.objects.len()];
+    let mut syncs = Vec::with_capacity(cluster.syncs.len());
     for (sync, root_owner) in root_owners.into_iter().enumerate() {
         let owner = match (cluster.syncs[sync].object, root_owner) {
-            (Some(object), _) => cluster.objects[object].owner.clone(),
+            (Some(object), _) => objects[object].clone(),
             (None, Some(owner)) => owner,
             (None, None) => Owner::Platform,
         };
-        cluster.syncs[sync].owner = owner;
         for &object in &by_sync[sync] {
-            let owner = object_owner(
-                &cluster.objects[object],
-                &cluster.syncs[sync].owner,
-                store,
-                tenancy,
-            );
-            cluster.objects[object].owner = owner;
+            objects[object] = object_owner(&clues[object], &owner, tenancy);
         }
+        syncs.push(owner);
     }
+    ClusterOwners { syncs, objects }
 }
 
 /// The owner of one object built by a sync owned by `sync_owner`.
-fn object_owner(
-    placed: &Placed,
-    sync_owner: &Owner,
-    store: &SourceStore,
-    tenancy: &Tenancy,
-) -> Owner {
-    let clue = clues(placed, store, &tenancy.layout);
+fn object_owner(clue: &Clues, sync_owner: &Owner, tenancy: &Tenancy) -> Owner {
     if let Some(named) = clue.named {
         return tenancy.tenant(named);
     }
@@ -530,12 +564,13 @@ fn object_owner(
 /// Every tenant that owns an object, with how it was named and its namespaces.
 fn tenants_of(clusters: &[Cluster], tenancy: &Tenancy) -> BTreeMap<String, TenantInfo> {
     let mut tenants: BTreeMap<String, TenantInfo> = BTreeMap::new();
+    let evidence = tenancy.evidence();
     for placed in clusters.iter().flat_map(|c| &c.objects) {
         let Owner::Tenant { name, privileged } = &placed.owner else {
             continue;
         };
         let tenant = tenants.entry(name.clone()).or_insert_with(|| TenantInfo {
-            identity: tenancy.identity_of(name),
+            identity: tenancy.identity_of(name, &evidence),
             namespaces: BTreeSet::new(),
             privileged: *privileged,
         });

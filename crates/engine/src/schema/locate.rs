@@ -65,7 +65,7 @@ fn walk<'a>(object: &'a Node, error: &ValidationError) -> Option<Target<'a>> {
                     LocationSegment::Property(name) => name.into_owned(),
                     LocationSegment::Index(index) => index.to_string(),
                 };
-                let entry = entries.iter().find(|e| e.key.as_str() == Some(&name))?;
+                let entry = entries.iter().find(|e| e.key.reads(&name))?;
                 let step = target.child_path(&name);
                 (Some(entry.key.span), &entry.value, step)
             }

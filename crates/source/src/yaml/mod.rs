@@ -63,6 +63,12 @@ impl Node {
         }
     }
 
+    /// True for a scalar that reads `text` (`as_str() == Some(text)`, testing
+    /// for null only when the text matches: mapping keys are compared often).
+    pub fn reads(&self, text: &str) -> bool {
+        matches!(&self.value, Value::Scalar(s, _) if **s == *text) && !self.is_null()
+    }
+
     /// True for `~`, `null`, `Null`, `NULL` and an empty plain scalar.
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar(s, ScalarStyle::Plain)
@@ -87,7 +93,7 @@ impl Node {
 
     /// The entry under scalar key `key` of a mapping.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
+        self.as_map()?.iter().find(|e| e.key.reads(key))
     }
 
     /// The value under scalar key `key` of a mapping.
@@ -121,7 +127,7 @@ impl Node {
         match &mut self.value {
             Value::Map(entries) => entries
                 .iter_mut()
-                .find(|e| e.key.as_str() == Some(key))
+                .find(|e| e.key.reads(key))
                 .map(|e| &mut e.value),
             _ => None,
         }
@@ -133,7 +139,7 @@ impl Node {
         let Value::Map(entries) = &mut self.value else {
             return;
         };
-        match entries.iter_mut().find(|e| e.key.as_str() == Some(key)) {
+        match entries.iter_mut().find(|e| e.key.reads(key)) {
             Some(entry) => entry.value = value,
             None => entries.push(Entry {
                 key: Node::string(key, value.span),
@@ -155,7 +161,7 @@ impl Node {
         let Value::Map(entries) = &mut self.value else {
             return None;
         };
-        let index = entries.iter().position(|e| e.key.as_str() == Some(key))?;
+        let index = entries.iter().position(|e| e.key.reads(key))?;
         Some(entries.remove(index).value)
     }
 
