@@ -12,7 +12,7 @@ use crate::yaml::Node;
 
 /// A compiled `target`.
 pub struct Selector {
-    fields: Vec<(Field, Regex)>,
+    fields: Vec<(Field, Pattern)>,
     /// `name` when it is a plain name (no regular expression operator), which
     /// only an object of that name (now or before a rename) matches.
     literal_name: Option<String>,
@@ -27,6 +27,31 @@ enum Field {
     Kind,
     Name,
     Namespace,
+}
+
+/// One field's pattern: a plain name (letters, digits, `-`, `_`, which
+/// anchored match only themselves) compared as text, else the regular
+/// expression (compiling one per patch target was a visible cost where a
+/// kustomization has a patch per tenant).
+enum Pattern {
+    Text(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn is_match(&self, value: &str) -> bool {
+        match self {
+            Pattern::Text(text) => text == value,
+            Pattern::Regex(regex) => regex.is_match(value),
+        }
+    }
+}
+
+/// True for a pattern with no regular expression operator in it.
+fn is_plain(pattern: &str) -> bool {
+    pattern
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 enum Requirement {
@@ -51,12 +76,16 @@ impl Selector {
             ("namespace", Field::Namespace),
         ] {
             if let Some(pattern) = target.get(key).and_then(Node::as_str) {
-                let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-                    format!("`target.{key}` is not a valid regular expression: {e}")
-                })?;
-                fields.push((field, regex));
-                let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-                if key == "name" && !pattern.is_empty() && pattern.chars().all(plain) {
+                let compiled = if is_plain(pattern) {
+                    Pattern::Text(pattern.to_string())
+                } else {
+                    let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                        format!("`target.{key}` is not a valid regular expression: {e}")
+                    })?;
+                    Pattern::Regex(regex)
+                };
+                fields.push((field, compiled));
+                if key == "name" && !pattern.is_empty() && is_plain(pattern) {
                     literal_name = Some(pattern.to_string());
                 }
             }
@@ -83,15 +112,15 @@ impl Selector {
 
     pub fn matches(&self, resource: &Resource) -> bool {
         let (group, version) = resource.group_version();
-        self.fields.iter().all(|(field, regex)| match field {
-            Field::Group => regex.is_match(group),
-            Field::Version => regex.is_match(version),
-            Field::Kind => regex.is_match(resource.kind()),
+        self.fields.iter().all(|(field, pattern)| match field {
+            Field::Group => pattern.is_match(group),
+            Field::Version => pattern.is_match(version),
+            Field::Kind => pattern.is_match(resource.kind()),
             Field::Name => {
-                regex.is_match(resource.name())
-                    || resource.earlier_names.iter().any(|n| regex.is_match(n))
+                pattern.is_match(resource.name())
+                    || resource.earlier_names.iter().any(|n| pattern.is_match(n))
             }
-            Field::Namespace => regex.is_match(resource.namespace()),
+            Field::Namespace => pattern.is_match(resource.namespace()),
         }) && self.labels.iter().all(|r| r.matches(resource, "labels"))
             && self
                 .annotations
@@ -246,5 +275,17 @@ mod tests {
         assert!(sel("labelSelector: tier in (web, api),!legacy").matches(&r));
         assert!(!sel("labelSelector: tier=api").matches(&r));
         assert!(Selector::parse(&node("name: '('")).is_err());
+    }
+
+    #[test]
+    fn a_plain_pattern_matches_the_whole_value_as_a_regex_would() {
+        let r = resource("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-one\n");
+        let sel = |t| Selector::parse(&node(t)).expect("compiles");
+        assert!(sel("name: app-one\nkind: ConfigMap\nversion: v1").matches(&r));
+        assert!(!sel("name: app").matches(&r));
+        assert!(!sel("name: app-one-two").matches(&r));
+        assert!(!sel("kind: configmap").matches(&r));
+        assert!(sel("group: ''").matches(&r));
+        assert!(!sel("namespace: default").matches(&r));
     }
 }
