@@ -20,6 +20,7 @@
 //! (a fleet below the root) makes that folder the cluster's source root.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use super::{KUSTOMIZE_GROUP, secure_join};
 use crate::config::Config;
@@ -95,7 +96,7 @@ pub(super) fn entry_points(resolver: &mut Resolver<'_>, config: &Config) -> Vec<
 /// Every document of every YAML file read, with its file's path.
 fn yaml_documents<'r>(
     resolver: &'r Resolver<'_>,
-) -> impl Iterator<Item = (&'r str, ObjectMeta<'r>)> + 'r {
+) -> impl Iterator<Item = (&'r str, &'r Arc<Node>)> + 'r {
     let files = resolver.files();
     files
         .store()
@@ -108,7 +109,7 @@ fn yaml_documents<'r>(
             files
                 .documents(id)
                 .iter()
-                .map(move |doc| (&*f.path, ObjectMeta(&doc.root)))
+                .map(move |doc| (&*f.path, &doc.root))
         })
 }
 
@@ -118,12 +119,18 @@ fn is_flux(meta: ObjectMeta<'_>) -> bool {
     group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
 }
 
-/// The Flux objects of every YAML file read, with their file's path (copied,
-/// since the model goes on reading files while it uses them).
+/// The Flux objects of every YAML file read, with their file's path (the
+/// documents shared, not borrowed, since the model goes on reading files
+/// while it uses them).
 fn flux_documents(resolver: &Resolver<'_>) -> Vec<(String, Resource)> {
     yaml_documents(resolver)
-        .filter(|(_, meta)| is_flux(*meta))
-        .map(|(path, meta)| (path.to_string(), Resource::new(meta.0.clone(), meta.0.span)))
+        .filter(|(_, root)| is_flux(ObjectMeta(root)))
+        .map(|(path, root)| {
+            (
+                path.to_string(),
+                Resource::shared(Arc::clone(root), root.span),
+            )
+        })
         .collect()
 }
 
@@ -354,6 +361,7 @@ fn chart_instance_values(object: &Node) -> Option<&Node> {
 /// values shape; the HelmRelease reads them through a generated ConfigMap).
 fn instance_values_files(resolver: &Resolver<'_>) -> Vec<InstanceSpec> {
     yaml_documents(resolver)
+        .map(|(path, root)| (path, ObjectMeta(root)))
         .filter(|(_, meta)| meta.kind().is_empty() && meta.api_version().is_empty())
         .filter_map(|(path, meta)| {
             let instance = meta.0.get("instance")?;
@@ -459,6 +467,7 @@ pub(super) fn no_entry_point_anchor(resolver: &Resolver<'_>) -> Option<crate::so
         |meta: ObjectMeta<'_>| !meta.kind().is_empty() && !meta.api_version().is_empty();
     let first = |keep: &dyn Fn(ObjectMeta<'_>) -> bool| {
         yaml_documents(resolver)
+            .map(|(path, root)| (path, ObjectMeta(root)))
             .filter(|(_, meta)| keep(*meta))
             .min_by(|(a, _), (b, _)| a.cmp(b))
             .map(|(_, meta)| meta.0.headline())
