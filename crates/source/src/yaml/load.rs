@@ -515,6 +515,17 @@ mod tests {
         load_yaml(FileId(0), &source, LoadLimits::default())
     }
 
+    #[test]
+    fn a_key_is_found_by_its_text_and_a_null_key_by_none() {
+        let out = load("name: a\nnull: c\n'null': b\n'': d\n");
+        let root = &out.documents[0].root;
+        assert_eq!(root.get("name").and_then(Node::as_str), Some("a"));
+        // The plain `null` key is null itself, passed over; the quoted one is the string.
+        assert_eq!(root.get("null").and_then(Node::as_str), Some("b"));
+        assert_eq!(root.get("").and_then(Node::as_str), Some("d"));
+        assert!(root.get("nam").is_none());
+    }
+
     /// Found by the `template` fuzz target (in its inputs' YAML): mappings
     /// nested as keys (`{{{x}}}`) made key texts that doubled per level,
     /// escaped again at each; 30 levels took a minute, 200 now take no time.
