@@ -187,13 +187,10 @@ fn resolve<'n>(node: &'n mut Node, path: &[String]) -> Result<&'n mut Node, Stri
 }
 
 fn child<'n>(node: &'n mut Node, token: &str) -> Option<&'n mut Node> {
-    match &mut node.value {
-        Value::Map(entries) => entries
-            .iter_mut()
-            .find(|e| e.key.reads(token))
-            .map(|e| &mut e.value),
-        Value::Seq(items) => items.get_mut(token.parse::<usize>().ok()?),
-        Value::Scalar(..) => None,
+    match node.value {
+        Value::Seq(ref mut items) => items.get_mut(token.parse::<usize>().ok()?),
+        // A mapping's entry; none under a scalar.
+        _ => node.get_mut(token),
     }
 }
 

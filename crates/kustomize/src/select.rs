@@ -76,7 +76,8 @@ impl Selector {
             ("namespace", Field::Namespace),
         ] {
             if let Some(pattern) = target.get(key).and_then(Node::as_str) {
-                let compiled = if is_plain(pattern) {
+                let plain = is_plain(pattern);
+                let compiled = if plain {
                     Pattern::Text(pattern.to_string())
                 } else {
                     let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
@@ -85,7 +86,7 @@ impl Selector {
                     Pattern::Regex(regex)
                 };
                 fields.push((field, compiled));
-                if key == "name" && !pattern.is_empty() && is_plain(pattern) {
+                if key == "name" && !pattern.is_empty() && plain {
                     literal_name = Some(pattern.to_string());
                 }
             }

@@ -140,7 +140,7 @@ pub struct Tenancy {
 
 /// Where tenants are, as configured: the roots, the layer folder names, the
 /// named tenants.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Layout {
     roots: Vec<String>,
     layers: Vec<String>,
@@ -402,13 +402,13 @@ pub(super) fn assign_owners(
     config: &Config,
 ) -> Tenancy {
     let mut tenancy = Tenancy::new(config, clusters);
-    let layout = tenancy.layout.clone();
+    let layout = &tenancy.layout;
     let clues: Vec<Vec<Clues>> = clusters
         .par_iter()
         .map(|c| {
             c.objects
                 .par_iter()
-                .map(|p| clues(p, store, &layout))
+                .map(|p| clues(p, store, layout))
                 .collect()
         })
         .collect();

@@ -60,12 +60,12 @@ fn walk<'a>(object: &'a Node, error: &ValidationError) -> Option<Target<'a>> {
     };
     for segment in error.instance_path().segments() {
         let (holder, node, step) = match (&target.node.value, segment) {
-            (Value::Map(entries), segment) => {
+            (Value::Map(_), segment) => {
                 let name = match segment {
                     LocationSegment::Property(name) => name.into_owned(),
                     LocationSegment::Index(index) => index.to_string(),
                 };
-                let entry = entries.iter().find(|e| e.key.reads(&name))?;
+                let entry = target.node.entry(&name)?;
                 let step = target.child_path(&name);
                 (Some(entry.key.span), &entry.value, step)
             }

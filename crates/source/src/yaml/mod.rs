@@ -122,29 +122,29 @@ impl Node {
         }
     }
 
-    /// The value under `key`, mutable, if a mapping holds it.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+    /// The entry under scalar key `key` of a mapping, mutable.
+    fn entry_mut(&mut self, key: &str) -> Option<&mut Entry> {
         match &mut self.value {
-            Value::Map(entries) => entries
-                .iter_mut()
-                .find(|e| e.key.reads(key))
-                .map(|e| &mut e.value),
+            Value::Map(entries) => entries.iter_mut().find(|e| e.key.reads(key)),
             _ => None,
         }
+    }
+
+    /// The value under `key`, mutable, if a mapping holds it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.entry_mut(key).map(|e| &mut e.value)
     }
 
     /// Sets `key` of a mapping to `value` (replacing an existing entry, else
     /// appending one whose key shares the value's span). No-op on non-mappings.
     pub fn set(&mut self, key: &str, value: Node) {
-        let Value::Map(entries) = &mut self.value else {
-            return;
-        };
-        match entries.iter_mut().find(|e| e.key.reads(key)) {
-            Some(entry) => entry.value = value,
-            None => entries.push(Entry {
+        if let Some(entry) = self.entry_mut(key) {
+            entry.value = value;
+        } else if let Value::Map(entries) = &mut self.value {
+            entries.push(Entry {
                 key: Node::string(key, value.span),
                 value,
-            }),
+            });
         }
     }
 
