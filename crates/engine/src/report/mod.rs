@@ -23,7 +23,7 @@ pub use human::HumanOptions;
 
 use crate::LintRun;
 use crate::diag::{Finding, Place, SecretSpans, Severity};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Placed};
 use crate::rules::UserRuleInfo;
 use crate::rules::schema::Coverage;
 use crate::source::{FileId, SourceStore, Span};
@@ -115,52 +115,88 @@ fn finding_tenants<'a>(
     store: &SourceStore,
     findings: &'a [Finding],
 ) -> Vec<Option<&'a str>> {
+    let placed_with_tenant = || {
+        fleet
+            .clusters
+            .iter()
+            .flat_map(|c| &c.objects)
+            .filter_map(|placed| Some((placed, placed.owner.tenant()?)))
+    };
+    // Only the files of findings whose rule names no tenant are looked up.
+    let unnamed: HashSet<FileId> = findings
+        .iter()
+        .filter(|f| f.tenant().is_none())
+        .map(|f| f.span.file)
+        .collect();
     let mut by_object: HashMap<FileId, Vec<(Span, &str)>> = HashMap::new();
-    let mut by_file: HashMap<FileId, &str> = HashMap::new();
-    for placed in fleet.clusters.iter().flat_map(|c| &c.objects) {
-        let Some(tenant) = placed.owner.tenant() else {
-            continue;
-        };
+    for (placed, tenant) in placed_with_tenant() {
         let origin = placed.resource.origin;
+        if unnamed.contains(&origin.file) {
+            by_object
+                .entry(origin.file)
+                .or_default()
+                .push((origin, tenant));
+        }
+    }
+    let defining = |span: Span| {
         by_object
-            .entry(origin.file)
-            .or_default()
-            .push((origin, tenant));
+            .get(&span.file)?
+            .iter()
+            .find_map(|(origin, tenant)| {
+                (origin.start.offset <= span.start.offset && span.end.offset <= origin.end.offset)
+                    .then_some(*tenant)
+            })
+    };
+    let mut tenants: Vec<Option<&str>> = findings
+        .iter()
+        .map(|finding| finding.tenant().or_else(|| defining(finding.span)))
+        .collect();
+    let by_file = builders_of(
+        placed_with_tenant(),
+        findings
+            .iter()
+            .zip(&tenants)
+            .filter(|(_, tenant)| tenant.is_none())
+            .map(|(finding, _)| finding.span.file)
+            .filter(|file| fleet.tenancy.is_tenant_path(&store.get(*file).path))
+            .collect(),
+    );
+    for (finding, tenant) in findings.iter().zip(&mut tenants) {
+        let span = finding.span;
+        let folder = || {
+            let owner = fleet.tenancy.folder_owner(&store.get(span.file).path)?;
+            let (name, _) = fleet.tenancy.tenants.get_key_value(owner.tenant()?)?;
+            Some(name.as_str())
+        };
+        *tenant = tenant
+            .or_else(|| by_file.get(&span.file).copied())
+            .or_else(folder);
+    }
+    tenants
+}
+
+/// For each of the `wanted` files, the tenant of the first of `placed` built
+/// from it (its definition, a kustomization that includes it, a patch laid
+/// over it); the objects are walked only until every wanted file is found.
+fn builders_of<'a>(
+    placed: impl Iterator<Item = (&'a Placed, &'a str)>,
+    mut wanted: HashSet<FileId>,
+) -> HashMap<FileId, &'a str> {
+    let mut found = HashMap::new();
+    for (placed, tenant) in placed {
+        if wanted.is_empty() {
+            break;
+        }
         let mut files = HashSet::new();
         crate::fleet::collect_files(&placed.resource.node, &mut files);
         files.extend(placed.resource.included_by.iter().map(|s| s.file));
         for file in files {
-            if fleet.tenancy.is_tenant_path(&store.get(file).path) {
-                by_file.entry(file).or_insert(tenant);
+            if wanted.remove(&file) {
+                found.insert(file, tenant);
             }
         }
     }
-    findings
-        .iter()
-        .map(|finding| {
-            let span = finding.span;
-            let defining = || {
-                by_object
-                    .get(&span.file)?
-                    .iter()
-                    .find_map(|(origin, tenant)| {
-                        (origin.start.offset <= span.start.offset
-                            && span.end.offset <= origin.end.offset)
-                            .then_some(*tenant)
-                    })
-            };
-            let folder = || {
-                let owner = fleet.tenancy.folder_owner(&store.get(span.file).path)?;
-                let (name, _) = fleet.tenancy.tenants.get_key_value(owner.tenant()?)?;
-                Some(name.as_str())
-            };
-            finding
-                .tenant()
-                .or_else(defining)
-                .or_else(|| by_file.get(&span.file).copied())
-                .or_else(folder)
-        })
-        .collect()
+    found
 }
 
 /// A report format; `ALL` lists them with the name and description the
