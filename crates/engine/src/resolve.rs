@@ -3,6 +3,8 @@
 //! reads it, and the resolver's problems as findings: the one place that says
 //! which rule, at which severity, reports each kind of problem.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Finding, Severity};
@@ -22,6 +24,8 @@ pub(crate) struct RepoFiles {
     root: PathBuf,
     loaded: Loaded,
     load_options: LoadOptions,
+    /// What [`RepoFiles::real_path`] found, by root-relative path.
+    real_paths: RefCell<HashMap<String, Option<(PathBuf, bool)>>>,
 }
 
 impl RepoFiles {
@@ -31,7 +35,41 @@ impl RepoFiles {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             loaded,
             load_options,
+            real_paths: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Where `path` really is (absolute, every link resolved, as
+    /// `canonicalize` says) and whether it is a directory; `None` when it
+    /// does not exist. A path with no link in its last part is its parent's
+    /// real path and its name: one `lstat` and a memoised parent, not a
+    /// `readlink` per part of the path (the model asks about every directory).
+    fn real_path(&self, path: &str) -> Option<(PathBuf, bool)> {
+        if path.is_empty() {
+            return Some((self.root.clone(), true));
+        }
+        if let Some(known) = self.real_paths.borrow().get(path) {
+            return known.clone();
+        }
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let found = if matches!(name, "" | "." | "..") {
+            canonical_kind(&self.root.join(path))
+        } else {
+            let (real_parent, parent_is_dir) = self.real_path(parent)?;
+            if !parent_is_dir {
+                return None;
+            }
+            let candidate = real_parent.join(name);
+            match std::fs::symlink_metadata(&candidate) {
+                Ok(meta) if meta.file_type().is_symlink() => canonical_kind(&candidate),
+                Ok(meta) => Some((candidate, meta.is_dir())),
+                Err(_) => None,
+            }
+        };
+        self.real_paths
+            .borrow_mut()
+            .insert(path.to_string(), found.clone());
+        found
     }
 
     /// Every file read, with the load findings of those read on demand.
@@ -42,18 +80,14 @@ impl RepoFiles {
 
 impl Files for RepoFiles {
     fn kind(&self, path: &str) -> (Kind, Option<String>) {
-        let Ok(canonical) = self.root.join(path).canonicalize() else {
+        let Some((canonical, is_dir)) = self.real_path(path) else {
             return (Kind::Missing, None);
         };
         if !canonical.starts_with(&self.root) {
             return (Kind::Outside, None);
         }
         let real = relative_path(&canonical, &self.root);
-        match std::fs::metadata(&canonical) {
-            Ok(m) if m.is_dir() => (Kind::Dir, real),
-            Ok(_) => (Kind::File, real),
-            Err(_) => (Kind::Missing, None),
-        }
+        (if is_dir { Kind::Dir } else { Kind::File }, real)
     }
 
     fn list_dir(&self, dir: &str) -> Vec<String> {
@@ -99,6 +133,13 @@ impl Files for RepoFiles {
     fn has_syntax_errors(&self, file: FileId) -> bool {
         !self.loaded.files[file.0 as usize].errors.is_empty() || self.loaded.was_not_read(file)
     }
+}
+
+/// `path` with every link resolved, and whether it is a directory.
+fn canonical_kind(path: &Path) -> Option<(PathBuf, bool)> {
+    let canonical = path.canonicalize().ok()?;
+    let is_dir = std::fs::metadata(&canonical).ok()?.is_dir();
+    Some((canonical, is_dir))
 }
 
 /// Builds every directory that holds a kustomization, reached by a cluster or
