@@ -132,15 +132,24 @@ impl Selector {
 }
 
 fn kind_matches(pattern: &str, meta: ObjectMeta) -> bool {
-    let (group, version) = meta.group_version();
-    let parts: Vec<&str> = pattern.split('/').collect();
     let w = pattern::wildcard;
-    match parts.as_slice() {
-        [kind] => w(kind, meta.kind()),
-        [g, kind] if g.contains('.') => w(g, group) && w(kind, meta.kind()),
-        [v, kind] => w(v, version) && w(kind, meta.kind()),
-        [g, v, kind] => w(g, group) && w(v, version) && w(kind, meta.kind()),
-        _ => false,
+    // `kind`, `version/kind`, `group/kind` or `group/version/kind`, read
+    // from the end: the kind, the most selective part, is compared first.
+    let mut parts = pattern.rsplit('/');
+    let (Some(kind), prefix, group_first, None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    if !w(kind, meta.kind()) {
+        return false;
+    }
+    let (group, version) = meta.group_version();
+    match (group_first, prefix) {
+        (Some(g), Some(v)) => w(g, group) && w(v, version),
+        (None, Some(g)) if g.contains('.') => w(g, group),
+        (None, Some(v)) => w(v, version),
+        _ => true,
     }
 }
 
@@ -360,4 +369,44 @@ pub(crate) fn run(policies: &[Policy], ctx: &RuleContext) -> Vec<Finding> {
         findings.extend(found.into_iter().flatten());
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::parse_first;
+
+    #[test]
+    fn a_kind_pattern_names_the_kind_and_optionally_its_group_and_version() {
+        let release = parse_first("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n");
+        let deployment = parse_first("apiVersion: apps/v1\nkind: Deployment\n");
+        let config_map = parse_first("apiVersion: v1\nkind: ConfigMap\n");
+        let cases = [
+            ("HelmRelease", &release, true),
+            ("Helm*", &release, true),
+            ("helm.toolkit.fluxcd.io/*/HelmRelease", &release, true),
+            (
+                "helm.toolkit.fluxcd.io/v2beta1/HelmRelease",
+                &release,
+                false,
+            ),
+            ("source.toolkit.fluxcd.io/*/HelmRelease", &release, false),
+            ("helm.toolkit.fluxcd.io/HelmRelease", &release, true),
+            ("v2/HelmRelease", &release, true),
+            ("apps/v1/Deployment", &deployment, true),
+            ("apps/Deployment", &deployment, false),
+            ("v1/Deployment", &deployment, true),
+            ("v1/ConfigMap", &config_map, true),
+            ("/v1/ConfigMap", &config_map, true),
+            ("Deployment", &config_map, false),
+            ("a/b/c/ConfigMap", &config_map, false),
+        ];
+        for (pattern, object, expected) in cases {
+            assert_eq!(
+                kind_matches(pattern, ObjectMeta(object)),
+                expected,
+                "{pattern}"
+            );
+        }
+    }
 }

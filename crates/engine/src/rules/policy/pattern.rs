@@ -248,15 +248,25 @@ fn number(text: &str) -> Option<f64> {
 
 /// `*` (any run) and `?` (one character) wildcards.
 pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    if !pattern.contains(['*', '?']) {
+        pattern == text
+    } else if pattern.is_ascii() && text.is_ascii() {
+        wildcard_in(pattern.as_bytes(), text.as_bytes(), b'*', b'?')
+    } else {
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        wildcard_in(&chars(pattern), &chars(text), '*', '?')
+    }
+}
+
+/// [`wildcard`] over bytes or characters: backtracks to the last `any_run`.
+fn wildcard_in<T: Copy + PartialEq>(p: &[T], t: &[T], any_run: T, any_one: T) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == any_one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any_run {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -268,7 +278,7 @@ pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == any_run)
 }
 
 #[cfg(test)]
