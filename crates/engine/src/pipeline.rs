@@ -1,7 +1,8 @@
 //! The stages of a run, each a function of the previous stage's output:
 //!
 //! 1. [`model`]: discover (one walk) -> load (read and parse each file once) ->
-//!    resolve and model (the clusters Flux's own objects define, the Flux
+//!    resolve and model (every kustomization directory built ahead, on every
+//!    core; then the clusters Flux's own objects define, the Flux
 //!    Kustomizations followed on each, then every other kustomization), and
 //!    the files only the secret scan reads. `graph` and `init` stop here;
 //! 2. [`check`]: the rules over the model (built-in checks, declarative rules,
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diag::{self, Finding};
-use crate::kustomize::Resolver;
+use crate::kustomize::{self, Resolver};
 use crate::load::{self, LoadOptions, Loaded};
 use crate::progress::Stage;
 use crate::resolve::RepoFiles;
@@ -109,6 +110,7 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
     enter(options, Stage::Model);
     let mut files = RepoFiles::new(&root, loaded, load_options);
     let mut resolver = Resolver::new(&mut files);
+    resolver.build_ahead(&kustomize::kustomization_dirs(resolver.files().store()));
     let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
     timings.model = lap(&mut clock);
     enter(options, Stage::Resolve);

@@ -3,9 +3,9 @@
 //! reads it, and the resolver's problems as findings: the one place that says
 //! which rule, at which severity, reports each kind of problem.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::diag::{Finding, Severity};
 use crate::discover::Discovered;
@@ -25,7 +25,10 @@ pub(crate) struct RepoFiles {
     loaded: Loaded,
     load_options: LoadOptions,
     /// What [`RepoFiles::real_path`] found, by root-relative path.
-    real_paths: RefCell<HashMap<String, Option<(PathBuf, bool)>>>,
+    real_paths: Mutex<HashMap<String, Option<(PathBuf, bool)>>>,
+    /// The names in each directory listed, by root-relative path: the
+    /// resolvers building ahead on several threads ask for the same ones.
+    listings: Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl RepoFiles {
@@ -35,7 +38,8 @@ impl RepoFiles {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             loaded,
             load_options,
-            real_paths: RefCell::new(HashMap::new()),
+            real_paths: Mutex::new(HashMap::new()),
+            listings: Mutex::new(HashMap::new()),
         }
     }
 
@@ -48,7 +52,7 @@ impl RepoFiles {
         if path.is_empty() {
             return Some((self.root.clone(), true));
         }
-        if let Some(known) = self.real_paths.borrow().get(path) {
+        if let Some(known) = locked(&self.real_paths).get(path) {
             return known.clone();
         }
         let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
@@ -66,9 +70,7 @@ impl RepoFiles {
                 Err(_) => None,
             }
         };
-        self.real_paths
-            .borrow_mut()
-            .insert(path.to_string(), found.clone());
+        locked(&self.real_paths).insert(path.to_string(), found.clone());
         found
     }
 
@@ -91,13 +93,18 @@ impl Files for RepoFiles {
     }
 
     fn list_dir(&self, dir: &str) -> Vec<String> {
-        match std::fs::read_dir(self.root.join(dir)) {
+        if let Some(names) = locked(&self.listings).get(dir).cloned() {
+            return names;
+        }
+        let names: Vec<String> = match std::fs::read_dir(self.root.join(dir)) {
             Ok(entries) => entries
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect(),
             Err(_) => Vec::new(),
-        }
+        };
+        locked(&self.listings).insert(dir.to_string(), names.clone());
+        names
     }
 
     fn find(&self, path: &str) -> Option<FileId> {
@@ -133,6 +140,12 @@ impl Files for RepoFiles {
     fn has_syntax_errors(&self, file: FileId) -> bool {
         !self.loaded.files[file.0 as usize].errors.is_empty() || self.loaded.was_not_read(file)
     }
+}
+
+/// The memo behind `mutex` (one a panicking thread left is still sound: it
+/// only ever holds complete answers).
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `path` with every link resolved, and whether it is a directory.

@@ -19,51 +19,176 @@ pub(crate) enum Target {
     Dir(String),
 }
 
+/// How a context reads: through the caller's view, which reads files on
+/// demand, or (building ahead, on several threads) through a shared view of
+/// the files read already.
+enum View<'f> {
+    Reading(&'f mut dyn Files),
+    ReadOnly(&'f dyn Files),
+}
+
+impl View<'_> {
+    fn files(&self) -> &dyn Files {
+        match self {
+            View::Reading(files) => &**files,
+            View::ReadOnly(files) => *files,
+        }
+    }
+}
+
+/// What the context learnt of the file system: what paths are, their real
+/// paths, directory listings. Facts, the same whoever asked first.
+#[derive(Default)]
+pub(crate) struct Facts {
+    kinds: HashMap<String, Kind>,
+    real_dirs: HashMap<String, String>,
+    listings: HashMap<String, HashSet<String>>,
+}
+
 /// The files, the include stack and the problems of one resolution.
 pub(crate) struct Context<'f> {
-    files: &'f mut dyn Files,
-    /// What each path is, asked once (files already read need no question).
-    kinds: HashMap<String, Kind>,
-    /// Real paths of the paths reached through a link (see [`Context::cycle_start`]).
-    real_dirs: HashMap<String, String>,
-    /// The names in each directory asked for a kustomization file.
-    listings: HashMap<String, HashSet<String>>,
+    files: View<'f>,
+    /// What each path is (asked once; files already read need no question),
+    /// the real paths of those reached through a link (see
+    /// [`Context::cycle_start`]) and the names in each directory asked for a
+    /// kustomization file.
+    facts: Facts,
     /// Directories being built, outermost first (for cycle detection).
     pub(crate) stack: Vec<String>,
     /// Problems, each with the directory being built when it was found.
     pub(crate) problems: Vec<(Problem, Option<String>)>,
     reported: HashSet<(ProblemKind, FileId, u32, u32)>,
+    /// Building ahead: the log of each directory being built, innermost last.
+    pub(crate) recording: Option<Vec<Frame>>,
+}
+
+/// What building one directory ahead did that building it in place must
+/// check again or repeat (see `resolver::ahead`).
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A directory entry passed the depth and cycle checks.
+    Checked(String),
+    /// A component directory went on the include stack, and came off it.
+    Entered(String),
+    Left,
+    /// A kustomization directory was built (or found built).
+    Built(String),
+    /// A directory was included by the entry at this span.
+    Included(String, Span),
+}
+
+/// The log of one directory built ahead, and whether it stayed clean: no
+/// problem reported and no file asked for that was not read already.
+pub(crate) struct Frame {
+    pub(crate) log: Vec<Event>,
+    pub(crate) clean: bool,
 }
 
 impl<'f> Context<'f> {
     pub(crate) fn new(files: &'f mut dyn Files) -> Context<'f> {
+        Context::over(View::Reading(files), None)
+    }
+
+    /// A context that records what it does (see [`Event`]) and reads only
+    /// files read already.
+    pub(crate) fn recording(files: &'f dyn Files) -> Context<'f> {
+        Context::over(View::ReadOnly(files), Some(Vec::new()))
+    }
+
+    fn over(files: View<'f>, recording: Option<Vec<Frame>>) -> Context<'f> {
         Context {
             files,
-            kinds: HashMap::new(),
-            real_dirs: HashMap::new(),
-            listings: HashMap::new(),
+            facts: Facts::default(),
             stack: Vec::new(),
             problems: Vec::new(),
             reported: HashSet::new(),
+            recording,
         }
     }
 
     pub(crate) fn files(&self) -> &dyn Files {
-        self.files
+        self.files.files()
+    }
+
+    /// The file at `path`, read now when the view reads on demand; building
+    /// ahead, a file not read already leaves the build unclean.
+    fn read(&mut self, path: &str, as_yaml: bool) -> Option<FileId> {
+        match &mut self.files {
+            View::Reading(files) => files.read(path, as_yaml),
+            View::ReadOnly(files) => {
+                let found = files.find(path);
+                if found.is_none() {
+                    self.spoil();
+                }
+                found
+            }
+        }
+    }
+
+    /// What this context learnt of the file system.
+    pub(crate) fn into_facts(self) -> Facts {
+        self.facts
+    }
+
+    /// Adds what another context learnt.
+    pub(crate) fn learn(&mut self, facts: Facts) {
+        self.facts.kinds.extend(facts.kinds);
+        self.facts.real_dirs.extend(facts.real_dirs);
+        self.facts.listings.extend(facts.listings);
+    }
+
+    /// Logs `event` for the directory being built ahead (nothing otherwise).
+    pub(crate) fn record(&mut self, event: Event) {
+        if let Some(frame) = self.recording.as_mut().and_then(|frames| frames.last_mut()) {
+            frame.log.push(event);
+        }
+    }
+
+    /// The directory being built ahead cannot be used as it is built.
+    pub(crate) fn spoil(&mut self) {
+        if let Some(frame) = self.recording.as_mut().and_then(|frames| frames.last_mut()) {
+            frame.clean = false;
+        }
+    }
+
+    /// Building ahead: starts the log of a directory.
+    pub(crate) fn open_frame(&mut self) {
+        if let Some(frames) = &mut self.recording {
+            frames.push(Frame {
+                log: Vec::new(),
+                clean: true,
+            });
+        }
+    }
+
+    /// Building ahead: ends the log of the innermost directory (an unclean
+    /// directory leaves the one that includes it unclean too).
+    pub(crate) fn close_frame(&mut self) -> Option<Frame> {
+        let frame = self.recording.as_mut()?.pop()?;
+        if !frame.clean {
+            self.spoil();
+        }
+        Some(frame)
+    }
+
+    /// True when an entry naming directory `path` would be refused here, as
+    /// too deep or closing a cycle (see [`Context::entry_target`]).
+    pub(crate) fn refuses(&self, path: &str) -> bool {
+        self.stack.len() >= MAX_INCLUDE_DEPTH || self.cycle_start(path).is_some()
     }
 
     /// What `path` is (memoised; a file read already is known to be a file).
     pub(crate) fn kind(&mut self, path: &str) -> Kind {
-        if self.files.find(path).is_some() {
+        if self.files().find(path).is_some() {
             return Kind::File;
         }
-        if let Some(kind) = self.kinds.get(path) {
+        if let Some(kind) = self.facts.kinds.get(path) {
             return *kind;
         }
-        let (kind, real) = self.files.kind(path);
-        self.kinds.insert(path.to_string(), kind);
+        let (kind, real) = self.files().kind(path);
+        self.facts.kinds.insert(path.to_string(), kind);
         if let Some(real) = real.filter(|real| real != path) {
-            self.real_dirs.insert(path.to_string(), real);
+            self.facts.real_dirs.insert(path.to_string(), real);
         }
         kind
     }
@@ -77,8 +202,9 @@ impl<'f> Context<'f> {
     /// preference. Names the directory does not list are not asked about (one
     /// listing per directory instead of a path lookup per name).
     pub(crate) fn kustomization_files(&mut self, dir: &str) -> Vec<String> {
-        let files = &*self.files;
+        let files = self.files.files();
         let listed = self
+            .facts
             .listings
             .entry(dir.to_string())
             .or_insert_with(|| files.list_dir(dir).into_iter().collect());
@@ -100,7 +226,7 @@ impl<'f> Context<'f> {
         if let Some(start) = self.stack.iter().position(|d| paths::contains(dir, d)) {
             return Some(start);
         }
-        let real = self.real_dirs.get(dir)?;
+        let real = self.facts.real_dirs.get(dir)?;
         self.stack
             .iter()
             .position(|d| paths::contains(real, &self.real_dir(d)))
@@ -109,7 +235,8 @@ impl<'f> Context<'f> {
     /// The real (links resolved) root-relative path of `dir`: recorded by
     /// [`Context::kind`] when it differs, so the view is asked once.
     fn real_dir(&self, dir: &str) -> String {
-        self.real_dirs
+        self.facts
+            .real_dirs
             .get(dir)
             .cloned()
             .unwrap_or_else(|| dir.to_string())
@@ -185,6 +312,7 @@ impl<'f> Context<'f> {
             self.report(Problem::new(ProblemKind::Cycle, span, message));
             return None;
         }
+        self.record(Event::Checked(path.clone()));
         if !self.has_kustomization(&path) {
             self.report(Problem::new(
                 ProblemKind::MissingRef,
@@ -226,7 +354,7 @@ impl<'f> Context<'f> {
         as_yaml: bool,
     ) -> Option<FileId> {
         match self.entry_target(dir, item)? {
-            Target::File(path) => self.files.read(&path, as_yaml),
+            Target::File(path) => self.read(&path, as_yaml),
             Target::Dir(path) => {
                 self.invalid(
                     item.span,
@@ -242,16 +370,16 @@ impl<'f> Context<'f> {
 
     /// The file at `path`, parsed as YAML (read now when not read yet).
     pub(crate) fn yaml_file(&mut self, path: &str) -> Option<FileId> {
-        self.files.read(path, true)
+        self.read(path, true)
     }
 
     pub(crate) fn documents(&self, file: FileId) -> &[Document] {
-        self.files.documents(file)
+        self.files().documents(file)
     }
 
     /// The text of `file`, shared, so it can be held while problems are reported.
     pub(crate) fn source(&self, file: FileId) -> Arc<SourceFile> {
-        self.files.store().get(file).clone()
+        self.files().store().get(file).clone()
     }
 
     /// Reports a [`ProblemKind::Invalid`] problem: kustomize rejects what is at `span`.
@@ -262,6 +390,7 @@ impl<'f> Context<'f> {
     /// Records a problem once, with the directory being built (whose include
     /// chain the resolver attaches when it finishes).
     pub(crate) fn report(&mut self, problem: Problem) {
+        self.spoil();
         let key = (
             problem.kind,
             problem.span.file,

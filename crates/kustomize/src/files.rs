@@ -8,8 +8,9 @@ use crate::source::{FileId, SourceStore};
 use crate::yaml::Document;
 
 /// A read-only view of the files under one repository root. Paths are
-/// root-relative (see [`crate::paths`]).
-pub trait Files {
+/// root-relative (see [`crate::paths`]). [`crate::Resolver::build_ahead`]
+/// shares it between threads, hence `Send + Sync`.
+pub trait Files: Send + Sync {
     /// What `path` is, and its real root-relative path when symbolic links
     /// make that differ from `path`.
     fn kind(&self, path: &str) -> (Kind, Option<String>);

@@ -20,7 +20,9 @@
 //! rules: it knows Kustomize and Flux, not fleet-lint's rules, and never
 //! touches the disk.
 //!
-//! - [`Resolver`]: memoised builds, the include graph, [`Build`]s;
+//! - [`Resolver`]: memoised builds, the include graph, [`Build`]s; its
+//!   `ahead` module builds directories in parallel beforehand, and the
+//!   resolver adopts a build only where building in place gives the same;
 //! - `context`: what each build step may touch (files, the include stack,
 //!   problems); generators and transformers get only this;
 //! - [`Resource`]: one object of a build, with its origin and include chain;

@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::context::{Context, Target};
+mod ahead;
+
+use crate::context::{Context, Event, Target};
 use crate::files::Files;
 use crate::name_hash::{self, NameReference};
 use crate::order::OutputOrder;
@@ -138,6 +140,8 @@ pub struct Resolver<'f> {
     memo: HashMap<String, Arc<Objects>>,
     /// For each directory, the kustomization entries that include it.
     included_by: HashMap<String, Vec<Span>>,
+    /// The directories built ahead, in parallel (see [`Resolver::build_ahead`]).
+    ahead: ahead::Ahead,
 }
 
 impl<'f> Resolver<'f> {
@@ -148,6 +152,7 @@ impl<'f> Resolver<'f> {
             cx: Context::new(files),
             memo: HashMap::new(),
             included_by: HashMap::new(),
+            ahead: ahead::Ahead::default(),
         }
     }
 
@@ -286,10 +291,18 @@ impl<'f> Resolver<'f> {
 
     /// Builds the kustomization in `dir` (which must have one), memoised.
     fn build_kustomization(&mut self, dir: &str) -> Arc<Objects> {
+        self.cx.record(Event::Built(dir.to_string()));
         if let Some(done) = self.memo.get(dir) {
+            if self.ahead.is_unclean(dir) {
+                self.cx.spoil();
+            }
             return done.clone();
         }
+        if let Some(done) = self.built_ahead(dir) {
+            return done;
+        }
         self.cx.stack.push(dir.to_string());
+        self.cx.open_frame();
         let built = match self.kustomization_root(dir) {
             Some((file, root)) => {
                 let mut built = if self.check_header(&root, "Kustomization") {
@@ -302,9 +315,13 @@ impl<'f> Resolver<'f> {
             }
             None => Objects::new(),
         };
+        let frame = self.cx.close_frame();
         self.cx.stack.pop();
         let built = Arc::new(built);
         self.memo.insert(dir.to_string(), built.clone());
+        if let Some(frame) = frame {
+            self.ahead.keep(dir, &built, frame);
+        }
         built
     }
     /// A `kind: Component` directory built on its own, as `kustomize build`
@@ -506,7 +523,9 @@ impl<'f> Resolver<'f> {
         let before: HashSet<ResId> = acc.resources.iter().map(Resource::id).collect();
         self.record_inclusion(&path, item.span);
         self.cx.stack.push(path.clone());
+        self.cx.record(Event::Entered(path.clone()));
         let mut out = self.run_pipeline(&path, file, &root, acc);
+        self.cx.record(Event::Left);
         self.cx.stack.pop();
         for resource in out
             .resources
@@ -653,6 +672,7 @@ impl<'f> Resolver<'f> {
     }
 
     fn record_inclusion(&mut self, dir: &str, entry: Span) {
+        self.cx.record(Event::Included(dir.to_string(), entry));
         let entries = self.included_by.entry(dir.to_string()).or_default();
         if !entries.contains(&entry) {
             entries.push(entry);
