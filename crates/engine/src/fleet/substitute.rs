@@ -75,7 +75,7 @@ fn walk(
                 *budget -= growth;
                 let found = missing.into_iter().map(|name| Unresolved { name, span });
                 done.unresolved.extend(found);
-                *text = out.into_boxed_str();
+                *text = out.into();
             }
         }
         Value::Seq(items) => items.iter_mut().for_each(|i| walk(i, vars, budget, done)),

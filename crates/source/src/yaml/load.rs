@@ -227,7 +227,7 @@ impl Builder<'_> {
                 };
                 let node = Node {
                     span,
-                    value: Value::Scalar(text.into_boxed_str(), style),
+                    value: Value::Scalar(text.into(), style),
                 };
                 self.complete(node, anchor)?;
             }

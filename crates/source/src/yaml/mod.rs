@@ -1,7 +1,8 @@
 //! The spanned YAML tree: every mapping key, value and sequence item carries the
 //! [`Span`] it was read from, so every later stage can point at the exact key.
 //!
-//! Nodes are plain owned values (cheap to clone for Kustomize patches); a node
+//! Nodes are plain owned values (cheap to clone for Kustomize patches: a
+//! scalar of up to 24 bytes, most keys and values, is held inline); a node
 //! copied from another file keeps its original span, so a built object knows, per
 //! field, whether the value came from the base, a patch or a generator.
 
@@ -11,6 +12,8 @@ mod load;
 
 pub use emit::{to_kubectl_yaml, to_yaml};
 pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml, quoted_len};
+
+use compact_str::CompactString;
 
 use crate::source::Span;
 
@@ -29,7 +32,7 @@ pub enum ScalarStyle {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A scalar, as it reads (escapes and folding applied), and how it was written.
-    Scalar(Box<str>, ScalarStyle),
+    Scalar(CompactString, ScalarStyle),
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping, its entries in file order.
