@@ -418,12 +418,20 @@ impl<'f> Resolver<'f> {
 
     /// One kustomization's (or component's) pipeline over `acc`.
     fn run_pipeline(&mut self, dir: &str, file: FileId, k: &Node, mut acc: Objects) -> Objects {
-        let mut ids = IdIndex::of(&acc);
-        for field in ["resources", "bases"] {
-            for item in list(k, field) {
-                let added = self.resolve_resource_entry(dir, item);
-                self.accumulate(&mut acc, added, &mut ids, Some(item.span));
-            }
+        let entries: Vec<&Node> = ["resources", "bases"]
+            .into_iter()
+            .flat_map(|field| list(k, field))
+            .collect();
+        // The ids are needed only to add objects: a Flux Kustomization's
+        // overlay over a large build usually adds none.
+        let mut ids = if entries.is_empty() {
+            IdIndex::default()
+        } else {
+            IdIndex::of(&acc)
+        };
+        for item in entries {
+            let added = self.resolve_resource_entry(dir, item);
+            self.accumulate(&mut acc, added, &mut ids, Some(item.span));
         }
         let unevaluated = self.check_unevaluated_paths(dir, k);
         acc.inputs.extend(unevaluated);
