@@ -62,6 +62,13 @@ pub(crate) struct Context<'f> {
     pub(crate) recording: Option<Vec<Frame>>,
 }
 
+/// Why a directory entry is refused where it stands on the include stack.
+pub(crate) enum Refusal {
+    TooDeep,
+    /// It closes a cycle starting at this index of the stack.
+    Cycle(usize),
+}
+
 /// What building one directory ahead did that building it in place must
 /// check again or repeat (see `resolver::ahead`).
 #[derive(Debug)]
@@ -171,10 +178,13 @@ impl<'f> Context<'f> {
         Some(frame)
     }
 
-    /// True when an entry naming directory `path` would be refused here, as
-    /// too deep or closing a cycle (see [`Context::entry_target`]).
-    pub(crate) fn refuses(&self, path: &str) -> bool {
-        self.stack.len() >= MAX_INCLUDE_DEPTH || self.cycle_start(path).is_some()
+    /// Why an entry naming directory `path` is refused here, if it is: it
+    /// nests too deep, or closes a cycle at this index of the stack.
+    pub(crate) fn refusal(&self, path: &str) -> Option<Refusal> {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            return Some(Refusal::TooDeep);
+        }
+        self.cycle_start(path).map(Refusal::Cycle)
     }
 
     /// What `path` is (memoised; a file read already is known to be a file).
@@ -288,29 +298,32 @@ impl<'f> Context<'f> {
     /// A directory entry at `span`, unless it nests too deep, closes a cycle
     /// or has no kustomization file (each reported).
     fn dir_target(&mut self, path: String, span: Span) -> Option<Target> {
-        if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            self.report(Problem::new(
-                ProblemKind::TooDeep,
-                span,
-                format!(
-                    "kustomizations nest more than {MAX_INCLUDE_DEPTH} levels deep here; `{}` and what it includes were not resolved",
-                    display_dir(&path)
-                ),
-            ));
-            return None;
-        }
-        if let Some(start) = self.cycle_start(&path) {
-            let cycle: Vec<&str> = self.stack[start..]
-                .iter()
-                .map(|d| display_dir(d))
-                .chain([display_dir(&path)])
-                .collect();
-            let message = format!(
-                "cycle: {} (kustomize refuses to build it)",
-                cycle.join(" -> ")
-            );
-            self.report(Problem::new(ProblemKind::Cycle, span, message));
-            return None;
+        match self.refusal(&path) {
+            Some(Refusal::TooDeep) => {
+                self.report(Problem::new(
+                    ProblemKind::TooDeep,
+                    span,
+                    format!(
+                        "kustomizations nest more than {MAX_INCLUDE_DEPTH} levels deep here; `{}` and what it includes were not resolved",
+                        display_dir(&path)
+                    ),
+                ));
+                return None;
+            }
+            Some(Refusal::Cycle(start)) => {
+                let cycle: Vec<&str> = self.stack[start..]
+                    .iter()
+                    .map(|d| display_dir(d))
+                    .chain([display_dir(&path)])
+                    .collect();
+                let message = format!(
+                    "cycle: {} (kustomize refuses to build it)",
+                    cycle.join(" -> ")
+                );
+                self.report(Problem::new(ProblemKind::Cycle, span, message));
+                return None;
+            }
+            None => {}
         }
         self.record(Event::Checked(path.clone()));
         if !self.has_kustomization(&path) {

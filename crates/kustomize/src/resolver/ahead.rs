@@ -196,7 +196,7 @@ impl<'f> Resolver<'f> {
         let depth = self.cx.stack.len();
         self.cx.stack.push(dir.to_string());
         let fits = prebuilt.log.iter().all(|event| match event {
-            Event::Checked(path) => !self.cx.refuses(path),
+            Event::Checked(path) => self.cx.refusal(path).is_none(),
             Event::Entered(path) => {
                 self.cx.stack.push(path.clone());
                 true
