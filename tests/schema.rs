@@ -519,3 +519,48 @@ fn other_schema_errors_name_the_keyword_not_the_value() {
         )]
     );
 }
+
+#[test]
+fn an_error_in_a_base_two_clusters_apply_is_one_finding_landing_on_both() {
+    let fleet = scratch_copy("example-fleet");
+    edit(
+        &fleet
+            .path()
+            .join("infrastructure/notifications/alerts.yaml"),
+        "  eventSeverity: error\n",
+        "  eventSeverity: fatal\n",
+    );
+    let (_, report) = lint_json(fleet.path(), &[]);
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "schema")
+        .collect();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = findings[0];
+    assert_eq!(finding["path"], "infrastructure/notifications/alerts.yaml");
+    assert_eq!(finding["line"], 8);
+    assert_eq!(
+        finding["message"],
+        "`spec.eventSeverity` must be one of `info`, `error`, got `fatal`"
+    );
+    let landings: Vec<&str> = finding["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .filter(|m| m.starts_with("lands on cluster"))
+        .collect();
+    assert_eq!(landings.len(), 2, "{finding:#}");
+    assert!(
+        landings
+            .iter()
+            .any(|m| m.starts_with("lands on cluster production"))
+    );
+    assert!(
+        landings
+            .iter()
+            .any(|m| m.starts_with("lands on cluster staging"))
+    );
+}

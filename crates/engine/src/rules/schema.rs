@@ -14,7 +14,7 @@
 //! to give every child Kustomization its `interval`.
 
 use crate::rules::RuleId;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use rayon::prelude::*;
@@ -23,7 +23,7 @@ use regex::Regex;
 use super::{RuleContext, landing};
 use crate::diag::{Finding, Severity};
 use crate::fleet::collect_files;
-use crate::schema::{BadSchema, ObjectType, SchemaSet};
+use crate::schema::{BadSchema, ObjectType, SchemaSet, Violation};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
 
@@ -54,30 +54,55 @@ pub(crate) fn check(ctx: &RuleContext) -> (Vec<Finding>, Coverage) {
         .into_iter()
         .filter_map(|problem| unusable_schema(problem, &subjects))
         .collect();
-    findings.extend(
-        subjects
-            .par_iter()
-            .flat_map_iter(|subject| {
-                let violations = schemas
-                    .validate(&subject.object_type, subject.node)
-                    .unwrap_or_default();
-                let patch_may_add = subject.landing.is_none()
-                    && (patched.contains(&subject.object_type.kind) || patched.contains("*"));
-                violations
-                    .into_iter()
-                    .filter(move |v| !(v.missing.is_some() && patch_may_add))
-                    .map(|violation| {
-                        let finding =
-                            Finding::new(ID, Severity::Error, violation.span, violation.message);
-                        match &subject.landing {
-                            Some((span, message)) => finding.with_related(*span, message.clone()),
-                            None => finding,
-                        }
-                    })
-            })
-            .collect::<Vec<_>>(),
-    );
+    let (distinct, verdict_of) = distinct_nodes(&subjects);
+    let verdicts: Vec<Vec<Violation>> = distinct
+        .par_iter()
+        .map(|subject| {
+            schemas
+                .validate(&subject.object_type, subject.node)
+                .unwrap_or_default()
+        })
+        .collect();
+    for (subject, verdict) in subjects.iter().zip(verdict_of) {
+        let patch_may_add = subject.landing.is_none()
+            && (patched.contains(&subject.object_type.kind) || patched.contains("*"));
+        let violations = verdicts[verdict]
+            .iter()
+            .filter(|v| !(v.missing.is_some() && patch_may_add));
+        findings.extend(violations.map(|violation| {
+            let finding = Finding::new(
+                ID,
+                Severity::Error,
+                violation.span,
+                violation.message.clone(),
+            );
+            match &subject.landing {
+                Some((span, message)) => finding.with_related(*span, message.clone()),
+                None => finding,
+            }
+        }));
+    }
     (findings, coverage(&subjects, &schemas))
+}
+
+/// The subjects whose nodes are distinct (a node shared by several
+/// clusters' builds is validated once: its violations depend on the node
+/// alone), and for each subject the index of its node among them.
+fn distinct_nodes<'s, 'a>(subjects: &'s [Subject<'a>]) -> (Vec<&'s Subject<'a>>, Vec<usize>) {
+    let mut distinct = Vec::new();
+    let mut index_of: HashMap<*const Node, usize> = HashMap::new();
+    let verdict_of = subjects
+        .iter()
+        .map(|subject| {
+            *index_of
+                .entry(std::ptr::from_ref(subject.node))
+                .or_insert_with(|| {
+                    distinct.push(subject);
+                    distinct.len() - 1
+                })
+        })
+        .collect();
+    (distinct, verdict_of)
 }
 
 /// The three inputs, in order; an object defined once is validated once
