@@ -9,7 +9,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::diag::Severity;
 
@@ -133,18 +133,49 @@ pub(crate) fn is_public_material(value: &str) -> bool {
     lines.all(|l| SSH_PUBLIC_LINE.is_match(l) || AGE_RECIPIENT.is_match(l))
 }
 
-/// Compiles a table of (pattern, what it finds); the unit tests check that
-/// every pattern compiles, so none is dropped here unnoticed.
-fn compile(table: &[(&str, &'static str)]) -> Vec<(Regex, &'static str)> {
-    table
-        .iter()
-        .filter_map(|(pattern, what)| Regex::new(pattern).ok().map(|r| (r, *what)))
-        .collect()
+/// Patterns, each with what it finds, and one set of them all: a value is
+/// scanned once for all of them, then searched with those that match only.
+pub(super) struct Table {
+    patterns: Vec<(Regex, &'static str)>,
+    /// `None` if the set would not compile (too large): every pattern is tried.
+    any: Option<RegexSet>,
+}
+
+impl Table {
+    /// Compiles a table of (pattern, what it finds); the unit tests check that
+    /// every pattern compiles, so none is dropped here unnoticed.
+    fn compile(table: &[(&str, &'static str)]) -> Table {
+        let patterns: Vec<(Regex, &'static str)> = table
+            .iter()
+            .filter_map(|(pattern, what)| Regex::new(pattern).ok().map(|r| (r, *what)))
+            .collect();
+        let any = RegexSet::new(patterns.iter().map(|(regex, _)| regex.as_str())).ok();
+        Table { patterns, any }
+    }
+
+    /// The patterns that match somewhere in `text`, in table order.
+    fn matching<'t>(&'t self, text: &str) -> Vec<&'t (Regex, &'static str)> {
+        match &self.any {
+            // Most values match none: `is_match` does not collect which.
+            Some(set) if !set.is_match(text) => Vec::new(),
+            Some(set) => set
+                .matches(text)
+                .iter()
+                .map(|i| &self.patterns[i])
+                .collect(),
+            None => self.patterns.iter().collect(),
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.patterns.len()
+    }
 }
 
 /// Well-known credential formats, found anywhere in a value.
-static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    compile(&[
+static SHAPES: LazyLock<Table> = LazyLock::new(|| {
+    Table::compile(&[
         (
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
             "a private key",
@@ -186,7 +217,7 @@ static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// match that is itself a stand-in (`ghp_XXXX...`), or a private key block
 /// whose body is elided, is not one.
 pub(super) fn shape(text: &str) -> Option<(&'static str, &str)> {
-    SHAPES.iter().find_map(|(regex, what)| {
+    SHAPES.matching(text).into_iter().find_map(|(regex, what)| {
         let found = regex.find(text)?;
         let matched = found.as_str();
         if *what == "a private key" {
@@ -201,8 +232,8 @@ pub(super) fn shape(text: &str) -> Option<(&'static str, &str)> {
 }
 
 /// Credentials a URL can carry: (pattern, what, the capture group holding the secret).
-static URL_CREDENTIALS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    compile(&[
+static URL_CREDENTIALS: LazyLock<Table> = LazyLock::new(|| {
+    Table::compile(&[
         (
             r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<secret>[^/\s@]+)@",
             "a user:password URL",
@@ -230,10 +261,13 @@ static URL_CREDENTIALS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
 /// part (a password, a webhook path, a query token), unless that part is a
 /// substitution or a stand-in.
 pub(crate) fn url_credential(text: &str) -> Option<(&'static str, &str)> {
-    URL_CREDENTIALS.iter().find_map(|(regex, what)| {
-        let secret = regex.captures(text)?.name("secret")?.as_str();
-        (!is_reference(secret) && !is_placeholder(secret)).then_some((*what, secret))
-    })
+    URL_CREDENTIALS
+        .matching(text)
+        .into_iter()
+        .find_map(|(regex, what)| {
+            let secret = regex.captures(text)?.name("secret")?.as_str();
+            (!is_reference(secret) && !is_placeholder(secret)).then_some((*what, secret))
+        })
 }
 
 /// Key names whose literal value is a credential, compared on the last
