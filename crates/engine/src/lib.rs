@@ -150,8 +150,8 @@ pub struct Model {
     pub loaded: Loaded,
     /// The fleet model: clusters, what lands on each, who owns it.
     pub fleet: fleet::Fleet,
-    /// What every kustomization directory builds, reached by a cluster or not.
-    pub builds: Vec<kustomize::Build>,
+    /// What the rules need of every kustomization directory's build.
+    pub builds: resolve::BuildsDigest,
     /// Findings of discovery, loading, resolution and the model.
     pub findings: Vec<Finding>,
     load_options: LoadOptions,

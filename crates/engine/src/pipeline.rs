@@ -114,7 +114,7 @@ fn model_on(options: &LintOptions, threads: usize) -> Result<Model, RunError> {
     let (fleet, mut findings) = fleet::build_fleet(&root, &mut resolver, &config);
     timings.model = lap(&mut clock);
     enter(options, Stage::Resolve);
-    let builds = resolve::resolve_every_kustomization(&mut resolver);
+    let builds = resolve::resolve_every_kustomization(&mut resolver, &fleet);
     let problems = resolver.finish();
     let mut loaded = files.into_loaded();
     loaded.load_secret_scan_only(&discovery.secret_scan_only, &load_options);

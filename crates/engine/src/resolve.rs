@@ -3,18 +3,19 @@
 //! reads it, and the resolver's problems as findings: the one place that says
 //! which rule, at which severity, reports each kind of problem.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::diag::{Finding, Severity};
 use crate::discover::Discovered;
-use crate::kustomize::{self, Build, Files, Kind, Problem, ProblemKind, Resolver};
+use crate::fleet::{Fleet, collect_files};
+use crate::kustomize::{self, Build, Files, Kind, Problem, ProblemKind, Resolver, Resource};
 use crate::load::{LoadOptions, Loaded};
 use crate::relpath::relative_path;
 use crate::rule_id::RuleId;
-use crate::source::{FileId, SourceStore};
-use crate::yaml::Document;
+use crate::source::{FileId, SourceStore, Span};
+use crate::yaml::{Document, Node};
 
 /// The files under one root, as the resolver and the model read them: the
 /// files discovery found and the loader read, and any other file a
@@ -155,17 +156,44 @@ fn canonical_kind(path: &Path) -> Option<(PathBuf, bool)> {
     Some((canonical, is_dir))
 }
 
+/// What the builds of every kustomization directory give the rules beyond
+/// the clusters' objects. Each build is digested as it is made and then
+/// dropped: a build holds every object below it again, so a fleet's builds
+/// together hold its objects many times over.
+#[derive(Debug, Default)]
+pub struct BuildsDigest {
+    /// Every file a span of a built object is in (a patch's, a base's).
+    pub files: HashSet<FileId>,
+    /// The built objects defined in files no cluster reaches (every built
+    /// object, when the model found no cluster), the first build's of each
+    /// definition, in build order.
+    pub unreached: Vec<Resource>,
+}
+
 /// Builds every directory that holds a kustomization, reached by a cluster or
 /// not (components are built by the kustomizations that use them), so every
-/// broken reference is found.
-pub(crate) fn resolve_every_kustomization(resolver: &mut Resolver) -> Vec<Build> {
-    let mut builds = Vec::new();
+/// broken reference is found; what the rules need of the builds.
+pub(crate) fn resolve_every_kustomization(resolver: &mut Resolver, fleet: &Fleet) -> BuildsDigest {
+    let unreachable: HashSet<FileId> = fleet.unreachable.iter().copied().collect();
+    let reached = |file: &FileId| !fleet.clusters.is_empty() && !unreachable.contains(file);
+    let mut digest = BuildsDigest::default();
+    let mut walked: HashSet<*const Node> = HashSet::new();
+    let mut defined: HashSet<Span> = HashSet::new();
     for dir in kustomize::kustomization_dirs(resolver.files().store()) {
-        if !resolver.is_component_dir(&dir) {
-            builds.push(resolver.build_dir(&dir));
+        if resolver.is_component_dir(&dir) {
+            continue;
+        }
+        for resource in resolver.build_dir(&dir).resources {
+            // An object several builds share is walked once.
+            if walked.insert(Arc::as_ptr(&resource.node)) {
+                collect_files(&resource.node, &mut digest.files);
+            }
+            if !reached(&resource.origin.file) && defined.insert(resource.origin) {
+                digest.unreached.push(resource);
+            }
         }
     }
-    builds
+    digest
 }
 
 /// The rule, and its severity, that reports each kind of resolution problem.

@@ -44,8 +44,8 @@ pub struct RuleContext<'a> {
     pub loaded: &'a Loaded,
     /// The configuration.
     pub config: &'a Config,
-    /// What every kustomization directory builds, reached by a cluster or not.
-    pub builds: &'a [crate::kustomize::Build],
+    /// What the rules need of every kustomization directory's build.
+    pub builds: &'a crate::resolve::BuildsDigest,
 }
 
 impl RuleContext<'_> {

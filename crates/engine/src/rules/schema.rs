@@ -22,7 +22,6 @@ use regex::Regex;
 
 use super::{RuleContext, landing};
 use crate::diag::{Finding, Severity};
-use crate::fleet::collect_files;
 use crate::schema::{BadSchema, ObjectType, SchemaSet, Violation};
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
@@ -125,13 +124,7 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
             }
         }
     }
-    let mut built: HashSet<FileId> = HashSet::new();
-    let mut seen: HashSet<Span> = HashSet::new();
-    for resource in ctx.builds.iter().flat_map(|b| &b.resources) {
-        collect_files(&resource.node, &mut built);
-        if reached(&resource.origin.file) || !seen.insert(resource.origin) {
-            continue;
-        }
+    for resource in &ctx.builds.unreached {
         if let Some(object_type) = object_type(&resource.node) {
             subjects.push(Subject {
                 node: &resource.node,
@@ -143,7 +136,7 @@ fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     }
     for (id, file) in ctx.files().iter().enumerate() {
         let id = FileId(id as u32);
-        if reached(&id) || built.contains(&id) || ctx.loaded.is_secret_scan_only(id) {
+        if reached(&id) || ctx.builds.files.contains(&id) || ctx.loaded.is_secret_scan_only(id) {
             continue;
         }
         for document in &file.documents {
