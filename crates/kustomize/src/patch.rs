@@ -2,7 +2,7 @@
 //! patch brings keep the patch file's spans, so a finding about a patched
 //! field points at the patch.
 
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 /// What a strategic-merge patch does to the object as a whole.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +54,9 @@ fn merge_node(target: &mut Node, patch: &Node, builtin: bool, key: &str) {
         }
         (Value::Seq(items), Value::Seq(patch_items)) => {
             match merge_key(key, patch_items).filter(|_| builtin) {
-                Some(merge_key) => merge_list(items, patch_items, merge_key, builtin),
+                Some(merge_key) => {
+                    items.edit(|items| merge_list(items, patch_items, merge_key, builtin));
+                }
                 None => *target = without_directives(patch),
             }
         }
@@ -104,16 +106,38 @@ fn without_directives(node: &Node) -> Node {
     out
 }
 
+/// Removes directive keys, copying only the levels that hold some (a
+/// patch's nodes share their children with the patch).
 fn strip_directives(node: &mut Node) {
+    if !has_directives(node) {
+        return;
+    }
     match &mut node.value {
         Value::Map(entries) => {
-            entries.retain(|e| !e.key.as_str().is_some_and(|k| k.starts_with('$')));
+            if entries.iter().any(is_directive) {
+                entries.edit(|entries| entries.retain(|e| !is_directive(e)));
+            }
             entries
                 .iter_mut()
                 .for_each(|e| strip_directives(&mut e.value));
         }
         Value::Seq(items) => items.iter_mut().for_each(strip_directives),
         Value::Scalar(..) => {}
+    }
+}
+
+/// A `$patch`-style key (`$patch`, `$retainKeys`, `$setElementOrder/...`).
+fn is_directive(entry: &Entry) -> bool {
+    entry.key.as_str().is_some_and(|k| k.starts_with('$'))
+}
+
+fn has_directives(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .any(|e| is_directive(e) || has_directives(&e.value)),
+        Value::Seq(items) => items.iter().any(has_directives),
+        Value::Scalar(..) => false,
     }
 }
 

@@ -345,7 +345,7 @@ fn set_namespace(acc: &mut [Resource], namespace: &Node) {
 
 fn subjects_mut(node: &mut Node) -> impl Iterator<Item = &mut Node> {
     let items = match node.get_mut("subjects").map(|s| &mut s.value) {
-        Some(Value::Seq(items)) => items.as_mut_slice(),
+        Some(Value::Seq(items)) => &mut items[..],
         _ => &mut [],
     };
     items.iter_mut()

@@ -62,6 +62,10 @@ fn walk(
     budget: &mut usize,
     done: &mut Substituted,
 ) {
+    // A node that mentions none is left shared, uncopied.
+    if !mentions_variables(node) {
+        return;
+    }
     let span = node.span;
     match &mut node.value {
         Value::Scalar(text, _) => {

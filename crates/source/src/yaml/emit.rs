@@ -26,7 +26,7 @@ fn as_kustomize_reads(node: &Node) -> Node {
                     value: as_kustomize_reads(&e.value),
                 })
                 .collect();
-            Value::Map(sorted_as_go_yaml_v2(entries))
+            Value::Map(sorted_as_go_yaml_v2(entries).into())
         }
         Value::Seq(items) => Value::Seq(items.iter().map(as_kustomize_reads).collect()),
         Value::Scalar(text, ScalarStyle::Plain) => match canonical_plain(text) {

@@ -262,7 +262,7 @@ impl Builder<'_> {
                     }) => (
                         Node {
                             span: self.span(s, end),
-                            value: Value::Seq(items),
+                            value: Value::Seq(items.into()),
                         },
                         anchor,
                     ),
@@ -274,7 +274,7 @@ impl Builder<'_> {
                     }) => (
                         Node {
                             span: self.span(s, end),
-                            value: Value::Map(apply_merge_keys(entries)),
+                            value: Value::Map(apply_merge_keys(entries).into()),
                         },
                         anchor,
                     ),
@@ -424,7 +424,7 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
-            Value::Seq(items) => items,
+            Value::Seq(items) => items.into_vec(),
             other => vec![Node {
                 span: merge.value.span,
                 value: other,

@@ -1,15 +1,18 @@
 //! The spanned YAML tree: every mapping key, value and sequence item carries the
 //! [`Span`] it was read from, so every later stage can point at the exact key.
 //!
-//! Nodes are plain owned values (cheap to clone for Kustomize patches: a
-//! scalar of up to 24 bytes, most keys and values, is held inline); a node
+//! Nodes are cheap to clone for Kustomize patches: a scalar of up to 24
+//! bytes, most keys and values, is held inline, and a copy shares the
+//! children of a mapping or sequence until it changes them ([`Children`]); a node
 //! copied from another file keeps its original span, so a built object knows, per
 //! field, whether the value came from the base, a patch or a generator.
 
+mod children;
 mod emit;
 mod emit_scalar;
 mod load;
 
+pub use children::Children;
 pub use emit::{to_kubectl_yaml, to_yaml};
 pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml, quoted_len};
 
@@ -34,9 +37,9 @@ pub enum Value {
     /// A scalar, as it reads (escapes and folding applied), and how it was written.
     Scalar(CompactString, ScalarStyle),
     /// A sequence.
-    Seq(Vec<Node>),
+    Seq(Children<Node>),
     /// A mapping, its entries in file order.
-    Map(Vec<Entry>),
+    Map(Children<Entry>),
 }
 
 /// A mapping entry: key and value, each with its own span.
@@ -121,14 +124,16 @@ impl Node {
     pub fn empty_map(span: Span) -> Node {
         Node {
             span,
-            value: Value::Map(Vec::new()),
+            value: Value::Map(Children::new()),
         }
     }
 
     /// The entry under scalar key `key` of a mapping, mutable.
     fn entry_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        // Found first, so that a shared mapping is copied only to change it.
+        let index = self.as_map()?.iter().position(|e| e.key.reads(key))?;
         match &mut self.value {
-            Value::Map(entries) => entries.iter_mut().find(|e| e.key.reads(key)),
+            Value::Map(entries) => entries.get_mut(index),
             _ => None,
         }
     }

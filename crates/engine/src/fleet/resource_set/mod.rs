@@ -293,7 +293,7 @@ fn permute(groups: &[(String, Vec<InputSet>)]) -> Vec<InputSet> {
             label: labels.join(" and "),
             values: Node {
                 span,
-                value: Value::Map(entries),
+                value: Value::Map(entries.into()),
             },
         })
         .collect()
