@@ -379,6 +379,37 @@ fn a_mapping_of_100_000_keys_is_checked_in_linear_time() {
     assert_eq!(findings[0]["message"], "duplicate mapping key `key-000007`");
 }
 
+/// A `configMapGenerator` of 20 000 literals and an env file of 20 000
+/// lines: each key once made a copy of the data built so far (18 s in a
+/// release build); the data is now made in one pass, each key in its place.
+#[test]
+fn a_generator_of_20_000_keys_is_built_in_linear_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut kustomization = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nconfigMapGenerator:\n  - name: env\n    envs: [big.env]\n  - name: literals\n    options:\n      disableNameSuffixHash: true\n    literals:\n",
+    );
+    let mut env = String::new();
+    for i in 0..20_000 {
+        kustomization.push_str(&format!("      - K{i}=v{i}\n"));
+        env.push_str(&format!("KEY_{i}=value-{i}\n"));
+    }
+    kustomization.push_str("      - K7=again\n");
+    std::fs::create_dir(dir.path().join("app")).expect("mkdir");
+    std::fs::write(dir.path().join("app/kustomization.yaml"), kustomization).expect("write");
+    std::fs::write(dir.path().join("app/big.env"), env).expect("write");
+    let output = build_within(dir.path(), "app");
+    assert!(output.status.success(), "{output:?}");
+    let built = String::from_utf8_lossy(&output.stdout);
+    let keys = |prefix: &str| built.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(keys("  KEY_"), 20_000);
+    assert_eq!(keys("  K"), 40_000, "K7 set twice is one key");
+    assert!(
+        built.contains("  K7: again\n"),
+        "the last value of a key wins"
+    );
+    assert!(built.contains("  name: literals\n"));
+}
+
 /// The config comes with the repository (in a pull-request check, from the
 /// pull request's author): the paths it names stay inside the linted root,
 /// and a symbolic link in a rules folder is not followed out of it. Pointing

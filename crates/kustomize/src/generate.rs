@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::problem::{Problem, ProblemKind};
 use crate::resolver::Objects;
 use crate::source::{FileId, Span};
-use crate::yaml::Node;
+use crate::yaml::{Entry, Node};
 use crate::{Resource, list};
 
 /// Runs both generators of kustomization `k`: returns the created objects and
@@ -61,8 +61,7 @@ fn generate(
         return None;
     };
     let span = entry.get("name").map_or(entry.span, |n| n.span);
-    let mut data = Node::empty_map(span);
-    for (key, value) in values(r, dir, entry) {
+    let values = values(r, dir, entry).into_iter().map(|(key, value)| {
         let value = if kind == "Secret" {
             Node::string(
                 &base64_in_lines(value.as_str().unwrap_or("").as_bytes()),
@@ -71,8 +70,9 @@ fn generate(
         } else {
             value
         };
-        data.set(&key, value);
-    }
+        (key, value)
+    });
+    let data = Node::map_of(span, values);
     let mut metadata = Node::empty_map(span);
     metadata.set("name", Node::string(name, span));
     if let Some(namespace) = entry.get("namespace") {
@@ -132,15 +132,18 @@ fn base64_in_lines(bytes: &[u8]) -> String {
 
 /// Generator option `field` (labels, annotations): `generatorOptions` then the entry's own.
 fn merged_option(options: Option<&Node>, entry: &Node, field: &str) -> Node {
-    let mut merged = Node::empty_map(entry.span);
-    for source in [options, entry.get("options")].into_iter().flatten() {
-        for item in source.get(field).and_then(Node::as_map).unwrap_or_default() {
-            if let Some(key) = item.key.as_str() {
-                merged.set(key, item.value.clone());
-            }
-        }
-    }
-    merged
+    let items = [options, entry.get("options")]
+        .into_iter()
+        .flatten()
+        .flat_map(|source| source.get(field).and_then(Node::as_map).unwrap_or_default());
+    Node::map_of(entry.span, keyed(items))
+}
+
+/// The entries of `items` whose key is a scalar, as (key, value) pairs.
+fn keyed<'a>(items: impl IntoIterator<Item = &'a Entry>) -> impl Iterator<Item = (String, Node)> {
+    items
+        .into_iter()
+        .filter_map(|item| Some((item.key.as_str()?.to_string(), item.value.clone())))
 }
 
 /// The (key, value) pairs of a generator entry, in kustomize's order:
@@ -249,11 +252,7 @@ fn merge_into(r: &mut Context, acc: &mut [Resource], generated: Resource, entry:
         (_, Some(data)) => {
             let span = data.span;
             if let Some(target) = existing.node_mut().map_entry("data", span) {
-                for item in data.as_map().unwrap_or_default() {
-                    if let Some(key) = item.key.as_str() {
-                        target.set(key, item.value.clone());
-                    }
-                }
+                target.set_all(keyed(data.as_map().unwrap_or_default()));
             }
         }
         (_, None) => {}

@@ -16,6 +16,8 @@ pub use children::Children;
 pub use emit::{to_kubectl_yaml, to_yaml};
 pub use load::{LoadLimits, LoadedFile, YamlError, load_yaml, quoted_len};
 
+use std::collections::HashMap;
+
 use compact_str::CompactString;
 
 use crate::source::Span;
@@ -126,6 +128,44 @@ impl Node {
             span,
             value: Value::Map(Children::new()),
         }
+    }
+
+    /// A mapping at `span` of `pairs`, as [`Node::set`] one after the other
+    /// would make it (see [`Node::set_all`]).
+    pub fn map_of(span: Span, pairs: impl IntoIterator<Item = (String, Node)>) -> Node {
+        let mut map = Node::empty_map(span);
+        map.set_all(pairs);
+        map
+    }
+
+    /// [`Node::set`] for each of `pairs` in turn (a key set twice keeps its
+    /// first place and its last value), copying the entries once: a
+    /// generator's data can have thousands. No-op on non-mappings.
+    pub fn set_all(&mut self, pairs: impl IntoIterator<Item = (String, Node)>) {
+        let Value::Map(entries) = &mut self.value else {
+            return;
+        };
+        entries.edit(|entries| {
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for (at, entry) in entries.iter().enumerate() {
+                if let Some(key) = entry.key.as_str() {
+                    index.entry(key.to_string()).or_insert(at);
+                }
+            }
+            for (key, value) in pairs {
+                match index.get(&key) {
+                    Some(&at) => entries[at].value = value,
+                    None => {
+                        let entry = Entry {
+                            key: Node::string(&key, value.span),
+                            value,
+                        };
+                        index.insert(key, entries.len());
+                        entries.push(entry);
+                    }
+                }
+            }
+        });
     }
 
     /// The entry under scalar key `key` of a mapping, mutable.
@@ -299,4 +339,31 @@ pub struct Document {
     /// The document's root node, shared with the objects built from it
     /// (a build copies an object only to change it).
     pub root: std::sync::Arc<Node>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    #[test]
+    fn a_mapping_made_at_once_is_the_one_setting_each_key_makes() {
+        let span = |line| Span::file_start(FileId(line));
+        let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4)]
+            .map(|(key, line)| (key.to_string(), Node::string(&line.to_string(), span(line))));
+        let mut by_setting = Node::empty_map(span(0));
+        for (key, value) in pairs.clone() {
+            by_setting.set(&key, value);
+        }
+        let at_once = Node::map_of(span(0), pairs);
+        assert_eq!(at_once, by_setting);
+        let keys: Vec<&str> = at_once
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e.key.as_str())
+            .collect();
+        assert_eq!(keys, ["b", "a", "c"]);
+        assert_eq!(at_once.get("b").and_then(Node::as_str), Some("3"));
+    }
 }
