@@ -104,8 +104,9 @@ fn distinct_nodes<'s, 'a>(subjects: &'s [Subject<'a>]) -> (Vec<&'s Subject<'a>>,
     (distinct, verdict_of)
 }
 
-/// The three inputs, in order; an object defined once is validated once
-/// per cluster (findings at the same place are merged by the registry).
+/// The three inputs, in order; an object defined once is a subject once per
+/// cluster (findings at the same place are merged by the registry), and
+/// validated once per distinct node ([`distinct_nodes`]).
 fn subjects<'a>(ctx: &'a RuleContext) -> Vec<Subject<'a>> {
     let mut subjects = Vec::new();
     // The fleet model knows which files no cluster reaches (every file, when

@@ -23,7 +23,8 @@ impl<T> Children<T> {
 
 impl<T: Clone> Children<T> {
     /// Changes the children as a vector (to add or remove some): the list is
-    /// copied, each child shallowly.
+    /// copied, each child shallowly. [`Children::push`], `remove` and
+    /// `insert` copy it too: to add many children, edit once.
     pub fn edit<R>(&mut self, change: impl FnOnce(&mut Vec<T>) -> R) -> R {
         let mut children = self.0.to_vec();
         let result = change(&mut children);
