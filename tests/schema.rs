@@ -267,16 +267,11 @@ fn typical_mistakes_are_reported_at_their_line_with_a_clear_message() {
     assert_eq!(report["summary"]["schema"]["validated"], 13);
 }
 
-#[test]
-fn an_error_a_patch_brings_is_reported_in_the_patch_with_where_it_lands() {
+/// The one `schema` finding of the example fleet once `file` has `from`
+/// replaced by `to`.
+fn the_schema_finding_after(file: &str, from: &str, to: &str) -> Value {
     let fleet = scratch_copy("example-fleet");
-    edit(
-        &fleet
-            .path()
-            .join("tenants/team-a/production/podinfo-values.yaml"),
-        "spec:\n",
-        "spec:\n  interval: 10\n",
-    );
+    edit(&fleet.path().join(file), from, to);
     let (_, report) = lint_json(fleet.path(), &[]);
     let findings: Vec<&Value> = report["findings"]
         .as_array()
@@ -285,7 +280,16 @@ fn an_error_a_patch_brings_is_reported_in_the_patch_with_where_it_lands() {
         .filter(|f| f["rule"] == "schema")
         .collect();
     assert_eq!(findings.len(), 1, "{findings:#?}");
-    let finding = findings[0];
+    findings[0].clone()
+}
+
+#[test]
+fn an_error_a_patch_brings_is_reported_in_the_patch_with_where_it_lands() {
+    let finding = the_schema_finding_after(
+        "tenants/team-a/production/podinfo-values.yaml",
+        "spec:\n",
+        "spec:\n  interval: 10\n",
+    );
     assert_eq!(
         finding["path"],
         "tenants/team-a/production/podinfo-values.yaml"
@@ -522,23 +526,11 @@ fn other_schema_errors_name_the_keyword_not_the_value() {
 
 #[test]
 fn an_error_in_a_base_two_clusters_apply_is_one_finding_landing_on_both() {
-    let fleet = scratch_copy("example-fleet");
-    edit(
-        &fleet
-            .path()
-            .join("infrastructure/notifications/alerts.yaml"),
+    let finding = the_schema_finding_after(
+        "infrastructure/notifications/alerts.yaml",
         "  eventSeverity: error\n",
         "  eventSeverity: fatal\n",
     );
-    let (_, report) = lint_json(fleet.path(), &[]);
-    let findings: Vec<&Value> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "schema")
-        .collect();
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    let finding = findings[0];
     assert_eq!(finding["path"], "infrastructure/notifications/alerts.yaml");
     assert_eq!(finding["line"], 8);
     assert_eq!(
